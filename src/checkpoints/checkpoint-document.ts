@@ -21,7 +21,10 @@ export function checkpointShapeProblem(value: unknown): string | undefined {
   for (const field of ['messages', 'pendingRequests', 'timers'] as const) {
     if (!Array.isArray(doc[field])) return `field '${field}' is not an array`;
   }
-  if (typeof doc.metrics !== 'object' || doc.metrics === null) return `field 'metrics' is not an object`;
+  for (const field of ['state', 'fanIn', 'metrics'] as const) {
+    const member = doc[field];
+    if (typeof member !== 'object' || member === null || Array.isArray(member)) return `field '${field}' is not an object`;
+  }
   return undefined;
 }
 
