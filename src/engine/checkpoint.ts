@@ -23,6 +23,10 @@ export interface QueuedMessage {
   ref?: string;
   /** 0 on first delivery; raised each time the executor failed on it and it is retried. */
   attempt?: number;
+  /** ISO time before which the message is not delivered (retry back-off). */
+  notBefore?: string;
+  /** For `response`: the codec-encoded request that was answered. */
+  request?: Json;
 }
 
 export interface PendingRequest {
@@ -88,8 +92,8 @@ export interface Checkpoint {
   runCreatedAt: string;
   parent: CheckpointParent | null;
   messages: QueuedMessage[];
-  /** Codec-encoded committed shared state: `{ key: value }`. */
-  state: Json;
+  /** Committed shared state: each key's value codec-encoded on its own, so a step decodes only what it reads. */
+  state: Record<string, Json>;
   /** Fan-in barrier buffers: edge id → source executor → codec-encoded payloads waiting. */
   fanIn: Record<string, Record<string, Json[]>>;
   pendingRequests: PendingRequest[];

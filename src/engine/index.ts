@@ -1,0 +1,13 @@
+export * from './checkpoint';
+export * from './codec';
+export * from './context';
+export * from './errors';
+export * from './json';
+export * from './retry';
+export * from './workflow';
+export { workflow, WorkflowBuilder, DEFAULT_MAX_SUPERSTEPS } from './builder';
+export type { WorkflowOptions } from './builder';
+export { runSuperstep } from './superstep';
+export type { StepEnvironment, SuperstepResult } from './superstep';
+export { answerRequest, cancelRun, failRun, forkRun, startRun } from './transitions';
+export { canAdvance, deriveStatus } from './lifecycle';
