@@ -1,0 +1,48 @@
+import type { Checkpoint, Json, RunError, RunStatus } from '../engine';
+
+export interface PendingRequestView {
+  requestId: string;
+  executor: string;
+  /** The request payload, in the codec's JSON (plain JSON stays plain). */
+  request: Json;
+  createdAt: string;
+}
+
+/** A run as its latest checkpoint describes it. Values are shown in the codec's JSON form. */
+export interface RunView {
+  runId: string;
+  workflow: string;
+  workflowVersion: string;
+  status: RunStatus;
+  step: number;
+  createdAt: string;
+  updatedAt: string;
+  output?: Json;
+  error?: RunError;
+  pendingRequests: PendingRequestView[];
+  /** When a sleeping or retrying run is due next. */
+  wakeAt?: string;
+  /** The checkpoint a forked run started from. */
+  forkedFrom?: { runId: string; step: number };
+  /** Request units recorded on the run's checkpoints so far, where the store reports them. */
+  requestCharge?: number;
+}
+
+export function viewRun(latest: Checkpoint, first?: Pick<Checkpoint, 'parent' | 'transition'>): RunView {
+  const view: RunView = {
+    runId: latest.runId,
+    workflow: latest.workflow,
+    workflowVersion: latest.workflowVersion,
+    status: latest.status,
+    step: latest.step,
+    createdAt: latest.runCreatedAt,
+    updatedAt: latest.createdAt,
+    pendingRequests: latest.pendingRequests.map(({ requestId, executor, request, createdAt }) => ({ requestId, executor, request, createdAt })),
+  };
+  if (latest.output !== undefined) view.output = latest.output;
+  if (latest.error) view.error = latest.error;
+  if (latest.wakeAt) view.wakeAt = latest.wakeAt;
+  if (first?.transition === 'fork' && first.parent) view.forkedFrom = first.parent;
+  if (latest.metrics.runRequestCharge) view.requestCharge = latest.metrics.runRequestCharge;
+  return view;
+}
