@@ -303,7 +303,7 @@ export function describeCheckpointStoreContract(name: string, factory: () => Pro
     describe('list and listIds', () => {
       it('gives an empty page and no ids for a run that does not exist', async () => {
         const runId = uniqueRunId('never-saved');
-        expect(await store.list(runId)).toStrictEqual({ items: [] });
+        expect(await store.list(runId)).toEqual({ items: [] });
         expect(await store.listIds(runId)).toEqual([]);
       });
 
@@ -361,7 +361,7 @@ export function describeCheckpointStoreContract(name: string, factory: () => Pro
 
         expect(await store.listIds(doomed)).toEqual([]);
         expect(await store.latest(doomed)).toBeUndefined();
-        expect(await store.list(doomed)).toStrictEqual({ items: [] });
+        expect(await store.list(doomed)).toEqual({ items: [] });
         await expect(store.load(doomed, 0)).rejects.toBeInstanceOf(CheckpointNotFoundError);
         expect(await store.deleteRun(doomed)).toBe(0);
         expect(await store.latest(kept)).toStrictEqual(keptCheckpoints[1]);
@@ -387,9 +387,8 @@ export function describeCheckpointStoreContract(name: string, factory: () => Pro
 
         const page = await store.listRuns({ workflow });
 
-        expect(page).toStrictEqual({
-          items: [{ runId, workflow, status: 'Completed', step: 2, createdAt: at(1), updatedAt: at(5) }],
-        });
+        expect(page.items).toStrictEqual([{ runId, workflow, status: 'Completed', step: 2, createdAt: at(1), updatedAt: at(5) }]);
+        expect(page.continuation).toBeUndefined();
       });
 
       it('orders runs by most recent update, not by start or id', async () => {
