@@ -5,39 +5,28 @@ import { readJsonBody } from './http/request-body';
 import { json } from './http/responses';
 import { forkBodySchema, pageQuerySchema, parseOrProblem, queryObject, runIdSchema, stepSchema } from './http/validation';
 
-app.http('listCheckpoints', {
-  route: 'runs/{runId}/checkpoints',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: route(async (request, { runtime }) => {
-    const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
-    const query = parseOrProblem(pageQuerySchema, queryObject(request.query), 'query');
-    const page = await runtime.listCheckpoints(runId, query);
-    return json(200, page.continuation ? { items: page.items, continuation: page.continuation } : { items: page.items });
-  }),
+export const listCheckpoints = route(async (request, { runtime }) => {
+  const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
+  const query = parseOrProblem(pageQuerySchema, queryObject(request.query), 'query');
+  const page = await runtime.listCheckpoints(runId, query);
+  return json(200, page.continuation ? { items: page.items, continuation: page.continuation } : { items: page.items });
 });
 
-app.http('getCheckpoint', {
-  route: 'runs/{runId}/checkpoints/{step}',
-  methods: ['GET'],
-  authLevel: 'function',
-  handler: route(async (request, { runtime }) => {
-    const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
-    const step = parseOrProblem(stepSchema, request.params.step, 'step');
-    return json(200, await runtime.getCheckpoint(runId, step));
-  }),
+export const getCheckpoint = route(async (request, { runtime }) => {
+  const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
+  const step = parseOrProblem(stepSchema, request.params.step, 'step');
+  return json(200, await runtime.getCheckpoint(runId, step));
 });
 
-app.http('forkRun', {
-  route: 'runs/{runId}/checkpoints/{step}/fork',
-  methods: ['POST'],
-  authLevel: 'function',
-  handler: route(async (request, { runtime }) => {
-    const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
-    const step = parseOrProblem(stepSchema, request.params.step, 'step');
-    const body = parseOrProblem(forkBodySchema, (await readJsonBody(request, { optional: true })) ?? {}, 'body');
-    const first = await runtime.fork(runId, step, body.runId);
-    const links = new RunLinks(request);
-    return json(202, links.accepted(first), { Location: links.status(first.runId), 'Retry-After': '1' });
-  }),
+export const forkRun = route(async (request, { runtime }) => {
+  const runId = parseOrProblem(runIdSchema, request.params.runId, 'runId');
+  const step = parseOrProblem(stepSchema, request.params.step, 'step');
+  const body = parseOrProblem(forkBodySchema, (await readJsonBody(request, { optional: true })) ?? {}, 'body');
+  const first = await runtime.fork(runId, step, body.runId);
+  const links = new RunLinks(request);
+  return json(202, links.accepted(first), { Location: links.status(first.runId), 'Retry-After': '1' });
 });
+
+app.http('listCheckpoints', { route: 'runs/{runId}/checkpoints', methods: ['GET'], authLevel: 'function', handler: listCheckpoints });
+app.http('getCheckpoint', { route: 'runs/{runId}/checkpoints/{step}', methods: ['GET'], authLevel: 'function', handler: getCheckpoint });
+app.http('forkRun', { route: 'runs/{runId}/checkpoints/{step}/fork', methods: ['POST'], authLevel: 'function', handler: forkRun });

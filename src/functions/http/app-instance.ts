@@ -10,3 +10,8 @@ export function getApp(): App {
   instance ??= createApp(process.env);
   return instance;
 }
+
+/** Serves `app` instead of the one the settings describe: for tests and for hosts that embed this app. */
+export function useApp(app: App | undefined): void {
+  instance = app;
+}

@@ -38,7 +38,7 @@ export class RunLinks {
       ...(checkpoint.transition === 'fork' && checkpoint.parent ? { forkedFrom: checkpoint.parent } : {}),
       statusUri: this.status(runId),
       checkpointsUri: this.checkpoints(runId),
-      respondUri: this.respond(runId, '{requestId}'),
+      respondUri: `${this.status(runId)}/requests/{requestId}`,
       cancelUri: this.cancel(runId),
     };
   }
