@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer, createHttpsServer } from '@vercel/cosmosdb-server';
@@ -76,4 +76,54 @@ export async function startCosmosServer(options: LocalCosmosServerOptions = {}):
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** A canned answer the fault proxy gives instead of forwarding. */
+export interface FaultResponse {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  /** Requests the proxy answered itself. */
+  faults: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of `target` that answers the requests `rule` picks with a canned
+ * response (a 429, a 503, a 404 with a sub-status...) and forwards every other request unchanged.
+ */
+export async function startFaultProxy(target: string, rule: (request: { method: string; path: string }) => FaultResponse | undefined): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const proxy: FaultProxy = { endpoint: '', faults: 0, stop: async () => {} };
+  const server = createServer((request, response) => {
+    const fault = rule({ method: request.method ?? '', path: request.url ?? '' });
+    if (fault) {
+      proxy.faults++;
+      request.resume();
+      response.writeHead(fault.status, { 'content-type': 'application/json', 'x-ms-request-charge': '0', ...fault.headers });
+      response.end(JSON.stringify(fault.body ?? { code: String(fault.status), message: `fault injected: ${fault.status}` }));
+      return;
+    }
+    const forwarded = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: { ...request.headers, host: upstream.host } },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forwarded.on('error', () => response.destroy());
+    request.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  proxy.stop = () =>
+    new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+  return proxy;
 }
