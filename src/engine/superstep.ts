@@ -159,7 +159,7 @@ async function runExecutor(workflow: Workflow, executor: Executor, queue: Queued
         executor: executor.name,
         now: env.now,
         attempt: delivery.attempt ?? 0,
-        readCommitted: (key) => (Object.hasOwn(checkpoint.state, key) ? decodeValue(checkpoint.state[key]!, registry) : undefined),
+        readCommitted: (key) => (Object.hasOwn(checkpoint.state, key) ? decodeDetached(checkpoint.state[key]!, registry) : undefined),
         hasCommitted: (key) => Object.hasOwn(checkpoint.state, key),
         ownWrites,
         targets,
@@ -181,9 +181,9 @@ async function runExecutor(workflow: Workflow, executor: Executor, queue: Queued
 
 async function invoke(executor: Executor, delivery: QueuedMessage, ctx: ReturnType<typeof createContext>, registry: Workflow['registry']): Promise<void> {
   const { definition } = executor;
-  const payload = decodeValue(delivery.payload, registry);
+  const payload = decodeDetached(delivery.payload, registry);
   if (delivery.kind === 'response' && definition.onResponse) {
-    const request = delivery.request === undefined ? undefined : decodeValue(delivery.request, registry);
+    const request = delivery.request === undefined ? undefined : decodeDetached(delivery.request, registry);
     await definition.onResponse(payload, ctx, { requestId: delivery.ref ?? '', request });
   } else if (delivery.kind === 'timer' && definition.onTimer) {
     await definition.onTimer(payload, ctx, delivery.ref ?? '');
@@ -194,7 +194,7 @@ async function invoke(executor: Executor, delivery: QueuedMessage, ctx: ReturnTy
 
 function encodeEffects(workflow: Workflow, source: string, effects: StagedEffects, now: Date): EncodedEffects {
   const { registry } = workflow;
-  const encode = (value: unknown) => encodeValue(value, registry);
+  const encode = (value: unknown) => structuredClone(encodeValue(value, registry));
   const routed: EncodedEffects['routed'] = [];
   for (const send of effects.sends) {
     const payload = encode(send.message);
@@ -229,6 +229,15 @@ function bufferFanIn(workflow: Workflow, fanIn: Checkpoint['fanIn'], r: Extract<
   for (const source of edge.from) if (buffers[source]!.length === 0) delete buffers[source];
   if (Object.keys(buffers).length === 0) delete fanIn[edge.id];
   return [{ source: null, target: edge.to, kind: 'message', payload: list }];
+}
+
+/**
+ * The codec shares every untagged subtree between its input and its result. Executors get values
+ * decoded from a copy, and their effects are copied once encoded, so nothing an executor does to
+ * an object it holds can change a checkpoint (the one it read or the one being built) unstaged.
+ */
+function decodeDetached(json: Json, registry: Workflow['registry']): unknown {
+  return decodeValue(structuredClone(json), registry);
 }
 
 function cloneFanIn(fanIn: Checkpoint['fanIn']): Checkpoint['fanIn'] {
