@@ -150,7 +150,11 @@ async function runExecutor(workflow: Workflow, executor: Executor, queue: Queued
   const ownWrites = new Map<string, StateWrite>();
   const targets = reachableTargets(workflow, executor.name);
   const { registry } = workflow;
+  const cancelledTimers = new Set<string>();
   for (const delivery of queue) {
+    // A timer this executor cancelled while handling an earlier delivery (say, an answer that beat
+    // its timeout) is due in this same superstep: cancelled means it is never delivered.
+    if (delivery.kind === 'timer' && delivery.ref !== undefined && cancelledTimers.has(delivery.ref)) continue;
     const effects = emptyEffects();
     const ctx = createContext(
       {
@@ -171,6 +175,7 @@ async function runExecutor(workflow: Workflow, executor: Executor, queue: Queued
       await invoke(executor, delivery, ctx, registry);
       const encoded = encodeEffects(workflow, executor.name, effects, env.now);
       for (const write of effects.stateWrites) ownWrites.set(write.key, write);
+      for (const timerId of effects.cancelledTimers) cancelledTimers.add(timerId);
       outcomes.push({ ok: true, delivery, effects: encoded });
     } catch (error) {
       outcomes.push({ ok: false, delivery, error });
