@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Container } from '@azure/cosmos';
+import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import { RUN_STATUSES, isTerminal, type Checkpoint, type RunStatus } from '../engine/checkpoint';
 import { RUN_KIND, runDocument, runSummaryFromDocument } from './cosmos-documents';
 import { cosmosStatus, toStoreError, type CosmosLocation } from './cosmos-errors';
 import { latestRunFieldsQuery, runDocumentsQuery } from './cosmos-queries';
+import { runSummaryOf } from './checkpoint-document';
 import { InvalidCheckpointArgumentError } from './errors';
 import { compareRunsNewestFirst, matchesRunQuery, parseRunQuery, type ParsedRunQuery } from './run-query';
 import type { Page, RunQuery, RunSummary } from './store';
@@ -43,7 +44,7 @@ export function startsRun(checkpoint: Checkpoint): boolean {
  */
 export async function recordRunStart(container: Container, checkpoint: Checkpoint, ttlSeconds: number | undefined, where: CosmosLocation): Promise<number> {
   const status = isTerminal(checkpoint.status) ? 'Pending' : checkpoint.status;
-  const document = runDocument({ ...runFields(checkpoint), status }, ttlSeconds);
+  const document = runDocument({ ...runSummaryOf(checkpoint), status }, ttlSeconds);
   try {
     return (await container.items.create(document)).requestCharge;
   } catch (error) {
@@ -52,32 +53,51 @@ export async function recordRunStart(container: Container, checkpoint: Checkpoin
   }
 }
 
-/** Makes the run document final after a checkpoint with a terminal status was saved. Returns the charge. */
-export async function recordRunEnd(container: Container, checkpoint: Checkpoint, ttlSeconds: number | undefined, where: CosmosLocation): Promise<number> {
+/**
+ * Makes the run document final after a checkpoint with a terminal status was saved. Best effort:
+ * the checkpoint is saved by then, so failing the save would be wrong; a run document left active
+ * is repaired by the next listing that meets it. Returns the charge (0 when it failed).
+ */
+export async function recordRunEnd(container: Container, run: RunSummary, ttlSeconds: number | undefined): Promise<number> {
   try {
-    return (await container.items.upsert(runDocument(runFields(checkpoint), ttlSeconds))).requestCharge;
-  } catch (error) {
-    throw toStoreError(error, `recording the end of run '${checkpoint.runId}'`, where);
+    return (await container.items.upsert(runDocument(run, ttlSeconds))).requestCharge;
+  } catch {
+    return 0;
   }
 }
 
+/** Like `runSummaryOf`, for the projected fields of a latest-checkpoint query. */
 function runFields(checkpoint: Pick<Checkpoint, 'runId' | 'workflow' | 'status' | 'step' | 'runCreatedAt' | 'createdAt'>): RunSummary {
   const { runId, workflow, status, step, runCreatedAt, createdAt } = checkpoint;
   return { runId, workflow, status, step, createdAt: runCreatedAt, updatedAt: createdAt };
 }
 
-/** Runs by their latest checkpoint, most recently updated first, through run documents. */
-export async function listRunsFromIndex(container: Container, query: RunQuery | undefined, ttlSeconds: number | undefined, where: CosmosLocation): Promise<Page<RunSummary>> {
+/** A `listRuns` query, checked and turned into the run document query, before any I/O. */
+export interface PreparedRunListing {
+  parsed: ParsedRunQuery;
+  fingerprint: string;
+  sdkToken: string | undefined;
+  spec: SqlQuerySpec;
+}
+
+export function prepareRunListing(query: RunQuery | undefined): PreparedRunListing {
   // The continuation is ours, not the shared cursor: decode it here, check the rest as usual.
   const parsed = parseRunQuery(query === undefined ? undefined : { ...query, continuation: undefined });
   const fingerprint = filterFingerprint(parsed);
-  let sdkToken = decodeRunsToken(query?.continuation, fingerprint);
+  const sdkToken = decodeRunsToken(query?.continuation, fingerprint);
   const spec = runDocumentsQuery({
     ...(parsed.status === undefined ? {} : { statuses: candidateStatuses(parsed.status) }),
     ...(parsed.workflow === undefined ? {} : { workflow: parsed.workflow }),
     // Safe on run documents: an active run's true update time is never earlier than its document's.
     ...(parsed.updatedBefore === undefined ? {} : { updatedBefore: parsed.updatedBefore }),
   });
+  return { parsed, fingerprint, sdkToken, spec };
+}
+
+/** Runs by their latest checkpoint, most recently updated first, through run documents. */
+export async function listRunsFromIndex(container: Container, listing: PreparedRunListing, ttlSeconds: number | undefined, where: CosmosLocation): Promise<Page<RunSummary>> {
+  const { parsed, fingerprint, spec } = listing;
+  let sdkToken = listing.sdkToken;
   const items: RunSummary[] = [];
   try {
     do {
@@ -110,7 +130,7 @@ async function resolveRuns(container: Container, documents: unknown[], ttlSecond
     const latest = await latestRunFields(container, run.runId);
     // No checkpoint: a start that crashed before its first checkpoint, or one whose checkpoints were deleted.
     if (latest === undefined) return undefined;
-    if (isTerminal(latest.status)) await repairRunDocument(container, latest, ttlSeconds);
+    if (isTerminal(latest.status)) await recordRunEnd(container, latest, ttlSeconds);
     return latest;
   });
   return resolved.filter((run): run is RunSummary => run !== undefined);
@@ -120,15 +140,6 @@ async function latestRunFields(container: Container, runId: string): Promise<Run
   const { resources } = await container.items.query(latestRunFieldsQuery(runId), { partitionKey: runId }).fetchAll();
   const [latest] = resources as Array<Pick<Checkpoint, 'runId' | 'workflow' | 'status' | 'step' | 'runCreatedAt' | 'createdAt'>>;
   return latest === undefined ? undefined : runFields(latest);
-}
-
-/** Best effort: if it fails the listing is still right, and the next one tries again. */
-async function repairRunDocument(container: Container, run: RunSummary, ttlSeconds: number | undefined): Promise<void> {
-  try {
-    await container.items.upsert(runDocument(run, ttlSeconds));
-  } catch {
-    // Nothing to do: the run document stays active and is resolved from its checkpoint again.
-  }
 }
 
 async function mapConcurrently<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {

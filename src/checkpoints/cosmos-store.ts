@@ -1,13 +1,13 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import { isTerminal, type Checkpoint, type CheckpointSummary } from '../engine/checkpoint';
-import { assertCheckpointToSave } from './checkpoint-document';
+import { assertCheckpointToSave, runSummaryOf } from './checkpoint-document';
 import { resolveCosmosConnection, type CosmosConnection, type CosmosConnectionOptions } from './cosmos-connection';
 import { ensureCheckpointContainer } from './cosmos-container';
 import { CHECKPOINT_KIND, RUN_KIND, checkpointDocument, checkpointFromDocument, documentBytes } from './cosmos-documents';
 import { OWNER_RESOURCE_MISSING_SUBSTATUS, containerMissingError, cosmosStatus, cosmosSubstatus, toStoreError, type CosmosLocation } from './cosmos-errors';
 import { MAX_ITEM_BYTES } from './cosmos-layout';
 import { checkpointSummariesQuery, latestCheckpointQuery, runDocumentIdsQuery, stepsQuery } from './cosmos-queries';
-import { listRunsFromIndex, recordRunEnd, recordRunStart, startsRun } from './cosmos-run-index';
+import { listRunsFromIndex, prepareRunListing, recordRunEnd, recordRunStart, startsRun } from './cosmos-run-index';
 import { CosmosSettingsError, MAX_TTL_SECONDS } from './cosmos-settings';
 import { CheckpointConflictError, CheckpointNotFoundError, CheckpointStoreError, CheckpointTooLargeError } from './errors';
 import { assertRunId, assertStep, stepId } from './ids';
@@ -80,7 +80,7 @@ export class CosmosCheckpointStore implements CheckpointStore, AsyncDisposable {
       if (status === 413) throw new CheckpointTooLargeError(runId, step, bytes, MAX_ITEM_BYTES);
       throw toStoreError(error, `saving checkpoint ${step} of run '${runId}'`, this.where);
     }
-    if (isTerminal(checkpoint.status)) requestCharge += await recordRunEnd(container, checkpoint, this.ttlSeconds, this.where);
+    if (isTerminal(checkpoint.status)) requestCharge += await recordRunEnd(container, runSummaryOf(checkpoint), this.ttlSeconds);
     return { bytes, requestCharge };
   }
 
@@ -159,10 +159,9 @@ export class CosmosCheckpointStore implements CheckpointStore, AsyncDisposable {
   }
 
   async listRuns(query?: RunQuery): Promise<Page<RunSummary>> {
-    // Checked before connecting, like every other argument.
-    resolvePageLimit(query?.limit);
+    const listing = prepareRunListing(query);
     const container = await this.ready();
-    return listRunsFromIndex(container, query, this.ttlSeconds, this.where);
+    return listRunsFromIndex(container, listing, this.ttlSeconds, this.where);
   }
 
   /** Disposes the client if the store made it; a client, database or container handed in stays open. */

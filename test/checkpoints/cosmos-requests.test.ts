@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { INDEXED_PATHS, INDEXING_POLICY, MAX_ITEM_BYTES, PARTITION_KEY_PATH } from '../../src/checkpoints/cosmos-layout';
 import { CosmosCheckpointStore, type CosmosCheckpointStoreOptions } from '../../src/checkpoints/cosmos-store';
 import { CheckpointStoreError, CheckpointTooLargeError, InvalidCheckpointArgumentError } from '../../src/checkpoints/errors';
+import type { RunStatus } from '../../src/engine/checkpoint';
 import { makeCheckpoint, uniqueRunId } from '../support/checkpoints';
 import { LOCAL_CONNECTION_POLICY, startCosmosServer, type LocalCosmosServer, type RecordedRequest } from '../support/cosmos-server';
 
@@ -143,15 +144,17 @@ describe('Cosmos documents', () => {
     await expect(store.save(overLimit)).rejects.toBeInstanceOf(CheckpointTooLargeError);
   });
 
-  it('checks run ids and steps before any request', async () => {
-    const store = openStore();
-    await store.listIds('warm-up');
+  it('checks every argument before any request, even the first one', async () => {
+    const store = openStore({ databaseId: 'never-created' });
 
     const requests = await requestsDuring(async () => {
       await expect(store.load('bad/id', 0)).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
       await expect(store.save(makeCheckpoint('bad#id', 0))).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
       await expect(store.delete('ok', -1)).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
       await expect(store.listRuns({ limit: 0 })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
+      await expect(store.listRuns({ status: 'Sleeping' as RunStatus })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
+      await expect(store.listRuns({ continuation: 'not-ours' })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
+      await expect(store.list('ok', { continuation: 'not-ours' })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
     });
 
     expect(requests).toEqual([]);

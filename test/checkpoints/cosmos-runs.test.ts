@@ -6,7 +6,7 @@ import { CosmosCheckpointStore } from '../../src/checkpoints/cosmos-store';
 import { CheckpointConflictError, InvalidCheckpointArgumentError } from '../../src/checkpoints/errors';
 import type { Page, RunSummary } from '../../src/checkpoints/store';
 import { makeCheckpoint, uniqueRunId } from '../support/checkpoints';
-import { LOCAL_CONNECTION_POLICY, startCosmosServer, type LocalCosmosServer, type RecordedRequest } from '../support/cosmos-server';
+import { LOCAL_CONNECTION_POLICY, startCosmosServer, startFaultProxy, type LocalCosmosServer, type RecordedRequest } from '../support/cosmos-server';
 
 const TTL = 600;
 const at = (minute: number): string => new Date(Date.UTC(2032, 0, 1, 0, minute)).toISOString();
@@ -74,6 +74,27 @@ describe('Cosmos run documents', () => {
 
     expect(result.requestCharge).toBe(2);
     expect(await runDocument(runId)).toMatchObject({ status: 'Completed', step: 2, createdAt: at(1), updatedAt: at(3), ttl: TTL });
+  });
+
+  it('still reports a save as done when only the run document update after it failed', async () => {
+    const proxy = await startFaultProxy(server.endpoint, ({ headers }) => (headers['x-ms-documentdb-is-upsert'] === 'true' ? { status: 503 } : undefined));
+    const flaky = new CosmosCheckpointStore({ endpoint: proxy.endpoint, key: server.key, databaseId: 'runs', createIfMissing: false, ttlSeconds: TTL, clientOptions: { connectionPolicy: LOCAL_CONNECTION_POLICY } });
+    try {
+      const workflow = `flaky-${randomUUID()}`;
+      const runId = uniqueRunId();
+      await flaky.save(makeCheckpoint(runId, 0, { workflow, createdAt: at(1), runCreatedAt: at(1) }));
+
+      const result = await flaky.save(makeCheckpoint(runId, 1, { workflow, status: 'Completed', createdAt: at(2), runCreatedAt: at(1) }));
+
+      expect(result.requestCharge).toBe(1);
+      expect(proxy.faults).toBeGreaterThan(0);
+      expect(await runDocument(runId)).toMatchObject({ status: 'Running' });
+      expect((await store.listRuns({ workflow })).items).toMatchObject([{ runId, status: 'Completed', step: 1 }]);
+      expect(await runDocument(runId)).toMatchObject({ status: 'Completed' });
+    } finally {
+      await flaky.close();
+      await proxy.stop();
+    }
   });
 
   it('records a run that fails at its start as failed', async () => {

@@ -96,11 +96,14 @@ export interface FaultProxy {
  * An HTTP proxy in front of `target` that answers the requests `rule` picks with a canned
  * response (a 429, a 503, a 404 with a sub-status...) and forwards every other request unchanged.
  */
-export async function startFaultProxy(target: string, rule: (request: { method: string; path: string }) => FaultResponse | undefined): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  rule: (request: { method: string; path: string; headers: IncomingHttpHeaders }) => FaultResponse | undefined,
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const proxy: FaultProxy = { endpoint: '', faults: 0, stop: async () => {} };
   const server = createServer((request, response) => {
-    const fault = rule({ method: request.method ?? '', path: request.url ?? '' });
+    const fault = rule({ method: request.method ?? '', path: request.url ?? '', headers: request.headers });
     if (fault) {
       proxy.faults++;
       request.resume();
