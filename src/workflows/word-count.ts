@@ -2,7 +2,10 @@ import { InvalidInputError, workflow } from '../engine';
 
 export const MAX_DOCUMENTS = 100;
 const MAX_DOCUMENT_CHARS = 1_000_000;
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*/gu;
+/** Unicode's word characters: letters, digits, combining marks and connector punctuation such as `_`. */
+const WORD_CHARS = String.raw`\p{L}\p{N}\p{M}\p{Pc}`;
+/** A run of word characters, with apostrophes inside it (don't, l’eau). */
+const WORD = new RegExp(`[${WORD_CHARS}]+(?:['’][${WORD_CHARS}]+)*`, 'gu');
 
 export interface WordCountInput {
   documents: string[];
@@ -34,9 +37,13 @@ export function parseWordCountInput(input: unknown): WordCountInput {
   return { documents };
 }
 
+/** Lower-cased and composed (NFC), so a word counts once however its accents were typed; ’ counts as '. */
 export function countWords(text: string): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const [word] of text.toLowerCase().matchAll(WORD)) counts.set(word, (counts.get(word) ?? 0) + 1);
+  for (const [match] of text.toLowerCase().normalize('NFC').matchAll(WORD)) {
+    const word = match.replaceAll('’', "'");
+    counts.set(word, (counts.get(word) ?? 0) + 1);
+  }
   return counts;
 }
 
