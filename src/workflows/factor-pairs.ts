@@ -23,7 +23,10 @@ function parseFactorInput(input: unknown): number {
 function describe(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (typeof value === 'string') return `the string ${JSON.stringify(value.slice(0, 40))}`;
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (value === null) return 'null';
+  if (value === undefined) return 'no input';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** The pairs [a, b] with a ≤ b and a·b = n, ascending by a (8 → [[1,8],[2,4]]). */
