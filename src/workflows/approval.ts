@@ -41,7 +41,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function parseTimeout(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMEOUT_SECONDS) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1 || value > MAX_TIMEOUT_SECONDS) {
     throw new InvalidInputError(`${field} must be a number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}`);
   }
   return value;
