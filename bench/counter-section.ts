@@ -1,7 +1,7 @@
 import { runOurCounter } from './counter';
 import { LANGGRAPH_BYTES_COUNTED, runLangGraphCounter } from './langgraph-counter';
 import type { CounterRun } from './measure';
-import { heapUsedAfterGc, median, tailGrowth } from './measure';
+import { collectGarbage, heapUsedAfterGc, median, tailGrowth } from './measure';
 import { formatMegabytes, formatNumber, formatTable } from './table';
 
 const SIZES = [100, 1_000, 10_000];
@@ -52,7 +52,8 @@ type Runner = (n: number, options?: { measureHeap?: boolean }) => Promise<Counte
 
 /**
  * Self-loop counter, ours (real runtime, memory store) against LangGraph JS (StateGraph with
- * MemorySaver): both warmed up once, then each size run REPEATS times, alternating, medians kept.
+ * MemorySaver): both warmed up once, then each size run REPEATS times, alternating, each run
+ * starting after a GC, medians kept.
  */
 export async function benchCounter(): Promise<CounterResults> {
   await runOurCounter(WARM_UP_SIZE);
@@ -81,7 +82,7 @@ export async function benchCounter(): Promise<CounterResults> {
   }
 
   const results: CounterResults = {
-    description: 'one executor/node that increments state { count } and loops to itself until N; memory checkpointing; medians of the repeats',
+    description: 'one executor/node that increments state { count } and loops to itself until N; memory checkpointing; each run starts after a GC; medians of the repeats',
     repeats: REPEATS,
     bytesCounted: {
       ours: 'ours bytes = UTF-8 bytes of JSON.stringify(latest checkpoint document), as the memory store measures a save',
@@ -96,6 +97,7 @@ export async function benchCounter(): Promise<CounterResults> {
 }
 
 async function checked(side: string, n: number, run: Runner, measureHeap: boolean): Promise<CounterRun> {
+  if (!measureHeap) collectGarbage();
   const result = await run(n, { measureHeap });
   if (result.supersteps !== n) throw new Error(`${side} ran ${result.supersteps} supersteps for N = ${n}`);
   return result;
