@@ -44,10 +44,11 @@ export async function spawnAzurite(options: AzuriteProcessOptions): Promise<Azur
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
 
-  // The watchdog: shut Azurite down (gracefully) when our end of its stdin goes away.
+  // The watchdog: shut Azurite down (gracefully) when our end of its stdin goes away. The pipe
+  // is unref'd so that it does not keep Azurite alive once Azurite has closed its servers.
   const watchdog =
     "process.stdin.on('end',()=>process.kill(process.pid,'SIGTERM'));process.stdin.on('error',()=>{});" +
-    'process.stdin.resume();require(process.argv[1]);';
+    'process.stdin.resume();process.stdin.unref();require(process.argv[1]);';
   const child = spawn(process.execPath, ['-e', watchdog, script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
