@@ -24,6 +24,7 @@ export interface AzuriteProcess {
   blobPort: number | undefined;
   tablePort: number | undefined;
   pid: number | undefined;
+  isRunning(): boolean;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
   stop(): Promise<void>;
@@ -52,6 +53,9 @@ export async function spawnAzurite(options: AzuriteProcessOptions): Promise<Azur
   const child = spawn(process.execPath, ['-e', watchdog, script, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
+    // Its own process group: a Ctrl+C in the terminal reaches only us, and we stop Azurite once.
+    // (Azurite throws when it gets a second stop signal while closing.)
+    detached: process.platform !== 'win32',
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ports: Partial<Record<'blob' | 'queue' | 'table', number>> = {};
@@ -98,6 +102,7 @@ export async function spawnAzurite(options: AzuriteProcessOptions): Promise<Azur
     blobPort: ports.blob,
     tablePort: ports.table,
     pid: child.pid,
+    isRunning: () => child.exitCode === null && child.signalCode === null,
     exited,
     stop: () => terminate(child, exited),
   };

@@ -48,18 +48,14 @@ async function main(): Promise<void> {
   let stopping = false;
   const stopAll = async (): Promise<void> => {
     stopping = true;
-    if (func && func.exitCode === null && func.signalCode === null) {
-      const exited = new Promise((resolve) => func?.once('exit', resolve));
-      func.kill('SIGINT');
-      await exited;
-    }
+    if (func) await stopFunc(func);
     await host?.stop();
     await azurite?.stop();
   };
   // Last resort if this process dies another way: never leave Azurite or func behind.
   process.once('exit', () => {
-    func?.kill('SIGKILL');
-    if (azurite?.pid) {
+    if (func && func.exitCode === null) func.kill('SIGKILL');
+    if (azurite?.pid && azurite.isRunning()) {
       try {
         process.kill(azurite.pid, 'SIGTERM');
       } catch {
@@ -108,6 +104,24 @@ async function main(): Promise<void> {
     await stopAll().catch((stopError: unknown) => logger.error(describeError(stopError)));
     process.exit(1);
   }
+}
+
+/**
+ * func shares our terminal, so a Ctrl+C reaches it directly and it shuts down by itself; a
+ * second SIGINT would cut that short. Signal it only when it is still running after a moment
+ * (we were stopped some other way), and kill it if it does not exit.
+ */
+async function stopFunc(func: ChildProcess): Promise<void> {
+  const running = (): boolean => func.exitCode === null && func.signalCode === null;
+  if (!running()) return;
+  const exited = new Promise<void>((resolve) => func.once('exit', () => resolve()));
+  const within = (ms: number): Promise<boolean> =>
+    Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+  if (await within(2000)) return;
+  func.kill('SIGINT');
+  if (await within(15_000)) return;
+  func.kill('SIGKILL');
+  await exited;
 }
 
 /** Reuses an emulator that already answers on the queue port, else starts Azurite with data in .data/azurite. */

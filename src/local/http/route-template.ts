@@ -65,7 +65,8 @@ export function compileRouteTemplate(template: string): CompiledRoute {
           throw new Error(`Route "${template}": {${part.parameter.name}} must be a whole segment to be optional or catch-all`);
         }
         parameters.push(part.parameter);
-        source += parts.length === 1 ? '([^/]+)' : '([^/]+?)';
+        // Greedy: within a segment like {name}.{ext} the last parameter gets the shortest match, as in ASP.NET.
+        source += '([^/]+)';
         rank = Math.max(rank, part.parameter.constraints.length > 0 ? 2 : 3);
       }
     }
