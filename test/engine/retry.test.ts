@@ -173,6 +173,20 @@ describe('retry policy', () => {
     expect(stateOf(s4)).toEqual({ works: true });
   });
 
+  it('an effect the codec cannot carry fails that delivery, saying what and where', async () => {
+    const wf = workflow('uncarriable', { version: '1' })
+      .executor('start', { handle: (_: unknown, ctx) => ctx.send({ callback: () => 1 }), retry: { maxAttempts: 1 } })
+      .executor('sink', () => {})
+      .start('start')
+      .edge('start', 'sink')
+      .build();
+    const s1 = await step(wf, start(wf, null));
+    expect(s1.status).toBe('Failed');
+    expect(s1.error).toMatchObject({ executor: 'start', name: 'CodecError' });
+    expect(s1.error?.message).toMatch(/callback/);
+    expect(s1.error?.message).toMatch(/function/);
+  });
+
   it('among several deliveries to one executor, the failing one does not undo the others', async () => {
     const wf = workflow('one-of-three', { version: '1' })
       .executor('start', (_: unknown, ctx) => [1, 2, 3].forEach((i) => ctx.send(i)))

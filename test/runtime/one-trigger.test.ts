@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CheckpointTooLargeError } from '../../src/checkpoints/errors';
 import type { Checkpoint } from '../../src/engine';
 import { GraphMismatchError, decodeValue } from '../../src/engine';
 import type { QueueOutcome } from '../../src/runtime';
@@ -9,7 +10,7 @@ import type { TestRuntime } from '../support/runtime';
 import { FlakyStepQueue, createTestRuntime, drain, latestOf, outputOf } from '../support/runtime';
 import type { StoreFixture } from '../workflows/stores';
 import { EMBEDDED_STORES } from '../workflows/stores';
-import { askWorkflow, counterWorkflow, flakyWorkflow, range } from './fixtures';
+import { HookedStore, askWorkflow, counterWorkflow, flakyWorkflow, range } from './fixtures';
 
 const GRACE_MS = 30_000;
 
@@ -175,6 +176,36 @@ describe.each(EMBEDDED_STORES)('the one-trigger algorithm over the %s', (_name, 
     const last = await latestOf(t.store, 'sleepy');
     expect(outputOf(last)).toBe('timeout');
     expect(last.step).toBe(waiting.step + 1);
+  });
+
+  it('a wait longer than a queue message can be hidden is chained through re-sent messages', async () => {
+    const thirtyDays = 30 * 24 * 3_600_000;
+    await t.runtime.start({ workflow: 'ask', input: { timeoutMs: thirtyDays }, runId: 'month' });
+    const startedAt = t.clock.now().getTime();
+    const outcomes = await drain(t, { jumpClock: true });
+    const deferred = outcomes.filter((o) => o.action === 'deferred');
+    expect(deferred.length).toBeGreaterThanOrEqual(4);
+    const last = await latestOf(t.store, 'month');
+    expect(outputOf(last)).toBe('timeout');
+    expect(Date.parse(last.createdAt) - startedAt).toBeGreaterThanOrEqual(thirtyDays);
+  });
+
+  it('a superstep whose checkpoint the store cannot hold fails the run, recorded on a checkpoint that fits', async () => {
+    const limited = new HookedStore(fixture.store, {
+      beforeSave: (checkpoint) => {
+        if (checkpoint.transition === 'superstep') throw new CheckpointTooLargeError(checkpoint.runId, checkpoint.step, 3_000_000, 2_000_000);
+      },
+    });
+    const small = createTestRuntime({ store: limited, workflows: [counterWorkflow()], clock: t.clock });
+    await small.runtime.start({ workflow: 'counter', input: 3, runId: 'too-big' });
+    expect(await drain(small)).toEqual([{ action: 'advanced', step: 0 }]);
+    const failed = await latestOf(fixture.store, 'too-big');
+    expect(failed).toMatchObject({
+      step: 1,
+      status: 'Failed',
+      transition: 'fail',
+      error: { code: 'CheckpointTooLarge', message: "checkpoint 1 of run 'too-big' is 3000000 bytes, over the store's limit of 2000000 bytes" },
+    });
   });
 
   it('a retry waits for its back-off in the queue', async () => {
