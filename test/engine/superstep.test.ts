@@ -189,6 +189,20 @@ describe('superstep', () => {
       expect(s1).toEqual(before);
     });
 
+    it('an in-place change after set(), by a later delivery to the same executor, is not committed', async () => {
+      const wf = workflow('in-place-own-write', { version: '1' })
+        .executor('start', (_: unknown, ctx) => ['set', 'mutate'].forEach((m) => ctx.send(m)))
+        .executor('worker', (m: string, ctx) => {
+          if (m === 'set') ctx.state.set('list', [1]);
+          else ctx.state.get<number[]>('list')!.push(2);
+        })
+        .start('start')
+        .edge('start', 'worker')
+        .build();
+      const checkpoints = await runAll(wf, start(wf, null));
+      expect(stateOf(checkpoints.at(-1)!)).toEqual({ list: [1] });
+    });
+
     it('an in-place change to a received message does not reach the checkpoint it came from', async () => {
       const wf = workflow('mutate-message', { version: '1' })
         .executor('start', (_: unknown, ctx) => ctx.send({ items: [1] }))
