@@ -10,6 +10,7 @@ import { consoleLogger, type Logger } from './runtime/logger';
 import { DEFAULT_STEP_QUEUE } from './runtime/queue-names';
 import { WorkflowRuntime } from './runtime/runtime';
 import type { StepQueue } from './runtime/step-queue';
+import type { WorkflowLookup } from './runtime/context';
 import { shippedWorkflows } from './workflows';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -98,14 +99,16 @@ export interface App {
 }
 
 /** The app as the settings describe it: store, step queue, workflows and the runtime over them. */
-export function createApp(env: Env = process.env, overrides: { queue?: StepQueue; logger?: Logger } = {}): App {
+export function createApp(env: Env = process.env, overrides: { queue?: StepQueue; logger?: Logger; workflows?: WorkflowLookup } = {}): App {
   const settings = readSettings(env);
   const store = createStore(settings, env);
   const logger = overrides.logger ?? consoleLogger();
   const runtime = new WorkflowRuntime({
     store,
     queue: overrides.queue ?? createStepQueue(settings, env),
-    workflows: shippedWorkflows(settings.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: settings.approvalTimeoutSeconds }),
+    workflows:
+      overrides.workflows ??
+      shippedWorkflows(settings.approvalTimeoutSeconds === undefined ? {} : { approvalTimeoutSeconds: settings.approvalTimeoutSeconds }),
     logger,
     followUpGraceMs: settings.followUpGraceSeconds * 1000,
   });
