@@ -1,3 +1,4 @@
+import { CodecError } from './codec';
 import { NonRetryableError } from './errors';
 
 export interface RetryPolicy {
@@ -18,7 +19,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 export function isRetryable(policy: RetryPolicy, error: unknown): boolean {
-  if (error instanceof NonRetryableError) return false;
+  // A value the codec cannot carry fails the same way on every attempt.
+  if (error instanceof NonRetryableError || error instanceof CodecError) return false;
   const { nonRetryable } = policy;
   if (!nonRetryable) return true;
   if (typeof nonRetryable === 'function') return !nonRetryable(error);

@@ -49,16 +49,26 @@ export async function cancel(ctx: RuntimeContext, args: { runId: string; reason?
   return transition(ctx, args.runId, (latest) => cancelRun(latest, { now: ctx.clock(), ...(args.reason ? { reason: args.reason } : {}) }));
 }
 
-/** Records the run as Failed for a reason outside its executors (a poisoned message). False when already finished. */
-export async function recordFailure(ctx: RuntimeContext, runId: string, error: RunError): Promise<boolean> {
+/**
+ * Records the run as Failed for a reason outside its executors (a poisoned message). With
+ * `atStep`, only while that step is still the latest: a message for a step the run has since
+ * left behind says nothing about the run now. False when nothing was recorded.
+ */
+export async function recordFailure(ctx: RuntimeContext, runId: string, error: RunError, atStep?: number): Promise<boolean> {
   try {
-    await transition(ctx, runId, (latest) => failRun(latest, { now: ctx.clock(), error }));
+    await transition(ctx, runId, (latest) => {
+      if (atStep !== undefined && latest.step > atStep) throw new StaleStepError();
+      return failRun(latest, { now: ctx.clock(), error });
+    });
     return true;
   } catch (problem) {
+    if (problem instanceof StaleStepError) return false;
     if (problem instanceof RunProblem && problem.kind === 'gone') return false;
     throw problem;
   }
 }
+
+class StaleStepError extends Error {}
 
 export async function purge(ctx: RuntimeContext, runId: string): Promise<number> {
   guard(() => assertRunId(runId));

@@ -5,7 +5,7 @@ import {
   InvalidCheckpointArgumentError,
   TransientStoreError,
 } from '../checkpoints/errors';
-import { InvalidInputError, RunFinishedError, UnknownRequestError } from '../engine/errors';
+import { GraphMismatchError, InvalidInputError, RunFinishedError, UnknownRequestError } from '../engine/errors';
 
 /** What went wrong for the caller, whatever the transport: each kind maps to one HTTP status. */
 export type ProblemKind = 'invalid' | 'not-found' | 'conflict' | 'gone' | 'too-large' | 'unavailable';
@@ -29,6 +29,8 @@ export function asRunProblem(error: unknown): RunProblem | undefined {
   if (error instanceof InvalidCheckpointArgumentError) return new RunProblem('invalid', 'InvalidArgument', error.message);
   if (error instanceof UnknownRequestError) return new RunProblem('not-found', error.code, error.message);
   if (error instanceof RunFinishedError) return new RunProblem('gone', error.code, error.message);
+  // The run belongs to another version of the graph than this app serves: it cannot be changed here.
+  if (error instanceof GraphMismatchError) return new RunProblem('conflict', error.code, error.message);
   if (error instanceof CheckpointNotFoundError) return new RunProblem('not-found', 'CheckpointNotFound', error.message);
   if (error instanceof CheckpointConflictError) return new RunProblem('conflict', 'Conflict', error.message);
   if (error instanceof CheckpointTooLargeError) return new RunProblem('too-large', 'CheckpointTooLarge', error.message);

@@ -116,8 +116,9 @@ export class WorkflowRuntime {
       return false;
     }
     const { runId } = parsed.message;
+    const atStep = 'step' in parsed.message ? parsed.message.step : undefined;
     try {
-      const failed = await recordFailure(this.context, runId, { code: 'Poisoned', message: reason });
+      const failed = await recordFailure(this.context, runId, { code: 'Poisoned', message: reason }, atStep);
       if (failed) this.context.logger.error('run failed: its step message was poisoned', { runId, reason });
       return failed;
     } catch (error) {
