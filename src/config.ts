@@ -1,6 +1,4 @@
 import { resolve } from 'node:path';
-import { CosmosCheckpointStore } from './checkpoints/cosmos-store';
-import { cosmosSettingsFromEnv } from './checkpoints/cosmos-settings';
 import { FileCheckpointStore } from './checkpoints/file-store';
 import { MemoryCheckpointStore } from './checkpoints/memory-store';
 import type { CheckpointStore } from './checkpoints/store';
@@ -69,6 +67,9 @@ export function createStore(settings: AppSettings, env: Env = process.env): Chec
     case 'file':
       return new FileCheckpointStore({ directory: settings.checkpointDir });
     case 'cosmos': {
+      // Loaded only when chosen: the Cosmos and identity SDKs are most of a cold start's imports.
+      const { cosmosSettingsFromEnv } = require('./checkpoints/cosmos-settings') as typeof import('./checkpoints/cosmos-settings');
+      const { CosmosCheckpointStore } = require('./checkpoints/cosmos-store') as typeof import('./checkpoints/cosmos-store');
       const cosmos = cosmosSettingsFromEnv(env);
       const local = isLoopback(cosmos.endpoint);
       return new CosmosCheckpointStore({

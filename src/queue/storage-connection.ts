@@ -1,4 +1,4 @@
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { QueueServiceClient } from '@azure/storage-queue';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,6 +28,8 @@ export function queueServiceFromSettings(env: Env, connection = 'AzureWebJobsSto
 }
 
 function credentialFor(env: Env, connection: string): TokenCredential {
+  // Loaded only for identity-based connections; a connection string never needs it.
+  const { DefaultAzureCredential, ManagedIdentityCredential } = require('@azure/identity') as typeof import('@azure/identity');
   const kind = env[`${connection}__credential`]?.trim().toLowerCase();
   const clientId = env[`${connection}__clientId`]?.trim();
   if (kind === 'managedidentity') return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
