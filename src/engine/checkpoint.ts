@@ -60,9 +60,12 @@ export interface CheckpointMetrics {
   durationMs: number;
   /** Size of the checkpoint document as JSON, in UTF-8 bytes. */
   bytes: number;
-  /** Request units spent reading the parent checkpoint, when the store reports them. */
+  /**
+   * Request units spent producing this checkpoint, where the store reports them: the read of its
+   * parent, plus the parent's save when the parent's message carried that charge.
+   */
   requestCharge?: number;
-  /** Request units the run has spent up to (not including) the save of this checkpoint. */
+  /** Request units the run has spent so far, this checkpoint's own save excepted. */
   runRequestCharge?: number;
 }
 

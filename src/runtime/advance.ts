@@ -18,6 +18,8 @@ export type AdvanceOutcome =
 export interface Delivery {
   /** How many times the queue has handed out this message, this time included. */
   dequeueCount?: number;
+  /** Request units the save of the checkpoint being advanced cost, carried by its message. */
+  charge?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export async function advanceRun(ctx: RuntimeContext, runId: string, step: numbe
     return { action: 'deferred', step: n, wakeAt: result.wakeAt };
   }
 
-  const next = withMetrics(result.checkpoint, performance.now() - started, readCharge, checkpoint);
+  const next = withMetrics(result.checkpoint, performance.now() - started, readCharge + (delivery.charge ?? 0), checkpoint);
   let saved;
   try {
     saved = await ctx.store.save(next);
@@ -68,20 +70,22 @@ export async function advanceRun(ctx: RuntimeContext, runId: string, step: numbe
     step: next.step,
     workflow: next.workflow,
     status: next.status,
-    durationMs: Math.round(next.metrics.durationMs * 100) / 100,
+    durationMs: next.metrics.durationMs,
     bytes: saved.bytes,
     readCharge: readCharge || undefined,
     saveCharge: saved.requestCharge,
   });
   if (next.status === 'Failed') ctx.logger.warn('run failed', { runId, step: next.step, executor: next.error?.executor, error: next.error?.message });
-  await sendFollowUp(ctx, next);
+  await sendFollowUp(ctx, next, saved.requestCharge);
   return { action: 'advanced', step: n };
 }
 
 /** Sends the message that advances `checkpoint`, delayed to its wake-up time; nothing when it cannot advance. */
-export async function sendFollowUp(ctx: RuntimeContext, checkpoint: Checkpoint): Promise<void> {
+export async function sendFollowUp(ctx: RuntimeContext, checkpoint: Checkpoint, saveCharge?: number): Promise<void> {
   if (!canAdvance(checkpoint)) return;
-  await ctx.queue.send({ runId: checkpoint.runId, step: checkpoint.step }, { delaySeconds: delayUntil(checkpoint.wakeAt, ctx.clock()) });
+  const { runId, step } = checkpoint;
+  const message = saveCharge ? { runId, step, charge: saveCharge } : { runId, step };
+  await ctx.queue.send(message, { delaySeconds: delayUntil(checkpoint.wakeAt, ctx.clock()) });
 }
 
 /**
@@ -120,12 +124,13 @@ async function loadIfExists(ctx: RuntimeContext, runId: string, step: number, on
   }
 }
 
-function withMetrics(next: Checkpoint, durationMs: number, readCharge: number, parent: Checkpoint): Checkpoint {
-  const runRequestCharge = (parent.metrics.runRequestCharge ?? 0) + readCharge;
+/** `charge`: what producing `next` cost (the read of its parent, and the parent's save when known). */
+function withMetrics(next: Checkpoint, durationMs: number, charge: number, parent: Checkpoint): Checkpoint {
+  const runRequestCharge = (parent.metrics.runRequestCharge ?? 0) + charge;
   const metrics = {
-    durationMs,
+    durationMs: Math.round(durationMs * 100) / 100,
     bytes: 0,
-    ...(readCharge ? { requestCharge: readCharge } : {}),
+    ...(charge ? { requestCharge: charge } : {}),
     ...(runRequestCharge ? { runRequestCharge } : {}),
   };
   const withoutSize = { ...next, metrics };

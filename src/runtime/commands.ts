@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CheckpointConflictError, CheckpointNotFoundError } from '../checkpoints/errors';
 import { assertRunId, assertStep } from '../checkpoints/ids';
+import type { SaveResult } from '../checkpoints/store';
 import type { Checkpoint, RunError } from '../engine';
 import { answerRequest, cancelRun, failRun, forkRun, isTerminal, startRun } from '../engine';
 import { sendFollowUp } from './advance';
@@ -20,9 +21,9 @@ export async function startNewRun(ctx: RuntimeContext, args: StartArgs): Promise
   const runId = args.runId ?? randomUUID();
   guard(() => assertRunId(runId));
   const first = guard(() => startRun(workflow, { runId, input: args.input, now: ctx.clock() }));
-  await saveNew(ctx, first);
+  const saved = await saveNew(ctx, first);
   ctx.logger.info('run started', { runId, workflow: workflow.name });
-  await followUpOrLog(ctx, first);
+  await followUpOrLog(ctx, first, saved.requestCharge);
   return first;
 }
 
@@ -32,9 +33,9 @@ export async function forkFrom(ctx: RuntimeContext, args: { runId: string; step:
   const runId = args.newRunId ?? randomUUID();
   guard(() => assertRunId(runId));
   const first = guard(() => forkRun(workflow, source, { runId, now: ctx.clock() }));
-  await saveNew(ctx, first);
+  const saved = await saveNew(ctx, first);
   ctx.logger.info('run forked', { runId, from: args.runId, step: args.step });
-  await followUpOrLog(ctx, first);
+  await followUpOrLog(ctx, first, saved.requestCharge);
   return first;
 }
 
@@ -105,21 +106,22 @@ async function transition(ctx: RuntimeContext, runId: string, apply: (latest: Ch
     if (!latest) throw runNotFound(runId);
     if (isTerminal(latest.status)) throw new RunProblem('gone', 'RunFinished', `run '${runId}' is already ${latest.status}`);
     const next = guard(() => apply(latest));
+    let saved;
     try {
-      await ctx.store.save(next);
+      saved = await ctx.store.save(next);
     } catch (error) {
       if (error instanceof CheckpointConflictError && attempt < ctx.commandAttempts) continue;
       throw error;
     }
-    ctx.logger.info(`run ${next.transition}`, { runId, step: next.step, status: next.status });
-    await followUpOrLog(ctx, next);
+    ctx.logger.info(`run ${next.transition}`, { runId, step: next.step, status: next.status, saveCharge: saved.requestCharge });
+    await followUpOrLog(ctx, next, saved.requestCharge);
     return next;
   }
 }
 
-async function saveNew(ctx: RuntimeContext, first: Checkpoint): Promise<void> {
+async function saveNew(ctx: RuntimeContext, first: Checkpoint): Promise<SaveResult> {
   try {
-    await ctx.store.save(first);
+    return await ctx.store.save(first);
   } catch (error) {
     if (error instanceof CheckpointConflictError) {
       throw new RunProblem('conflict', 'RunExists', `run id '${first.runId}' is already used; choose another or omit it`);
@@ -129,9 +131,9 @@ async function saveNew(ctx: RuntimeContext, first: Checkpoint): Promise<void> {
 }
 
 /** The checkpoint is saved, so the run is durable; a failed send is repaired by the stalled-run sweeper. */
-async function followUpOrLog(ctx: RuntimeContext, checkpoint: Checkpoint): Promise<void> {
+async function followUpOrLog(ctx: RuntimeContext, checkpoint: Checkpoint, saveCharge?: number): Promise<void> {
   try {
-    await sendFollowUp(ctx, checkpoint);
+    await sendFollowUp(ctx, checkpoint, saveCharge);
   } catch (error) {
     ctx.logger.error('could not queue the next superstep; the sweeper will resend it', {
       runId: checkpoint.runId,

@@ -105,7 +105,8 @@ export class WorkflowRuntime {
         return { action: 'dropped', reason: problem.message };
       }
     }
-    return this.advance(message.runId, 'step' in message ? message.step : undefined, delivery);
+    const charge = 'charge' in message ? message.charge : undefined;
+    return this.advance(message.runId, 'step' in message ? message.step : undefined, charge === undefined ? delivery : { ...delivery, charge });
   }
 
   /** Ends a run whose message could not be processed, recording why. False when it had already finished. */

@@ -21,7 +21,7 @@ export function parseStepMessage(raw: unknown): ParsedStepMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, reason: 'the message must be a JSON object { runId, step? } or { runId, requestId, response }' };
   }
-  const { runId, step, requestId } = value as Record<string, unknown>;
+  const { runId, step, requestId, charge } = value as Record<string, unknown>;
   if (!isValidRunId(runId)) return { ok: false, reason: 'runId must be 1-128 characters of A-Z a-z 0-9 - _ . :' };
   if (requestId !== undefined) {
     if (typeof requestId !== 'string' || requestId.length === 0 || requestId.length > 128) {
@@ -34,5 +34,8 @@ export function parseStepMessage(raw: unknown): ParsedStepMessage {
   if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
     return { ok: false, reason: 'step must be a whole number ≥ 0' };
   }
-  return { ok: true, message: { runId, step } };
+  if (charge !== undefined && (typeof charge !== 'number' || !Number.isFinite(charge) || charge < 0)) {
+    return { ok: false, reason: 'charge must be a number ≥ 0' };
+  }
+  return { ok: true, message: charge === undefined ? { runId, step } : { runId, step, charge } };
 }

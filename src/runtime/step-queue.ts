@@ -1,7 +1,10 @@
 /** What a step-queue message carries: a pointer to a checkpoint, never the state itself. */
 export type StepMessage =
-  /** Run superstep `step` → `step + 1`. */
-  | { runId: string; step: number }
+  /**
+   * Run superstep `step` → `step + 1`. `charge`: request units the save of `step` cost, which
+   * only its writer knows; the next superstep adds it to the run's total.
+   */
+  | { runId: string; step: number; charge?: number }
   /** Resume from the latest checkpoint (for systems outside this app). */
   | { runId: string }
   /** Answer a pending request, exactly as the HTTP route does. */

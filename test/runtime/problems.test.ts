@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GraphMismatchError, workflow } from '../../src/engine';
+import { MemoryCheckpointStore } from '../../src/checkpoints/memory-store';
+import { GraphMismatchError, workflow, type Checkpoint } from '../../src/engine';
+import { shippedWorkflows } from '../../src/workflows';
 import { asRunProblem } from '../../src/runtime';
 import { createTestRuntime, drain, latestOf, runToCompletion } from '../support/runtime';
 
@@ -36,5 +38,25 @@ describe('failures that retrying cannot fix, and poison messages that come late'
     expect((await latestOf(t.store, 'late-poison')).status).toBe('Waiting');
     expect(await t.runtime.recordPoisoned({ runId: 'late-poison', step: waiting.step }, 'current trouble')).toBe(true);
     expect(await latestOf(t.store, 'late-poison')).toMatchObject({ status: 'Failed', error: { code: 'Poisoned', message: 'current trouble' } });
+  });
+});
+
+describe('request charges', () => {
+  it('adds every read and every save but the last to the run total the status shows', async () => {
+    class ChargingStore extends MemoryCheckpointStore {
+      override async save(checkpoint: Checkpoint) {
+        return { ...(await super.save(checkpoint)), requestCharge: 5 };
+      }
+      override async load(runId: string, step: number, options?: { onCharge?: (charge: number) => void }) {
+        options?.onCharge?.(1);
+        return super.load(runId, step);
+      }
+    }
+    const t = createTestRuntime({ store: new ChargingStore(), workflows: shippedWorkflows() });
+    const last = await runToCompletion(t, 'factor-pairs', 8, 'charged');
+    // checkpoints 0..2: two supersteps, each reading its parent (1) and carrying the parent's save (5)
+    expect(last.step).toBe(2);
+    expect(last.metrics).toMatchObject({ requestCharge: 6, runRequestCharge: 12 });
+    expect((await t.runtime.status('charged')).requestCharge).toBe(12);
   });
 });
