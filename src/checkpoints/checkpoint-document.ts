@@ -23,6 +23,7 @@ export function checkpointShapeProblem(value: unknown): string | undefined {
   }
   for (const field of ['state', 'fanIn', 'metrics'] as const) {
     const member = doc[field];
+    if (field === 'fanIn' && member === undefined) continue;
     if (typeof member !== 'object' || member === null || Array.isArray(member)) return `field '${field}' is not an object`;
   }
   return undefined;

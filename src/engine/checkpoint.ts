@@ -93,12 +93,16 @@ export interface Checkpoint {
   createdAt: string;
   /** When the run started (step 0's createdAt; the fork's for a forked run). */
   runCreatedAt: string;
-  parent: CheckpointParent | null;
+  /**
+   * Where this checkpoint came from: the previous step of the same run (a number), the source
+   * `{ runId, step }` of a fork, or null for a run's first checkpoint.
+   */
+  parent: number | CheckpointParent | null;
   messages: QueuedMessage[];
   /** Committed shared state: each key's value codec-encoded on its own, so a step decodes only what it reads. */
   state: Record<string, Json>;
-  /** Fan-in barrier buffers: edge id → source executor → codec-encoded payloads waiting. */
-  fanIn: Record<string, Record<string, Json[]>>;
+  /** Fan-in barrier buffers: edge id → source executor → codec-encoded payloads waiting; absent when empty. */
+  fanIn?: Record<string, Record<string, Json[]>>;
   pendingRequests: PendingRequest[];
   timers: PendingTimer[];
   /** Codec-encoded last value the run yielded through `ctx.output`, if any. */
@@ -106,8 +110,8 @@ export interface Checkpoint {
   error?: RunError;
   /** Earliest time the next superstep may run (timers, retry back-off); absent when it may run now. */
   wakeAt?: string;
-  /** Highest retry attempt among the queued messages. */
-  attempt: number;
+  /** Highest retry attempt among the queued messages; absent when none is a retry. */
+  attempt?: number;
   metrics: CheckpointMetrics;
 }
 
@@ -125,4 +129,14 @@ export interface CheckpointSummary {
 export function summarize(checkpoint: Checkpoint): CheckpointSummary {
   const { runId, step, status, transition, createdAt, workflow, metrics } = checkpoint;
   return { runId, step, status, transition, createdAt, workflow, metrics };
+}
+
+/** The step before this one in the same run, or undefined for a run's first checkpoint. */
+export function parentStep(checkpoint: Pick<Checkpoint, 'parent'>): number | undefined {
+  return typeof checkpoint.parent === 'number' ? checkpoint.parent : undefined;
+}
+
+/** The checkpoint a forked run started from, or undefined. */
+export function forkSource(checkpoint: Pick<Checkpoint, 'parent'>): CheckpointParent | undefined {
+  return typeof checkpoint.parent === 'object' && checkpoint.parent !== null ? checkpoint.parent : undefined;
 }

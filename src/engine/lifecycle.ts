@@ -33,13 +33,15 @@ export function successor(previous: Checkpoint, transition: TransitionKind, now:
     step: previous.step + 1,
     transition,
     createdAt: now.toISOString(),
-    parent: { runId: previous.runId, step: previous.step },
+    parent: previous.step,
     metrics: { durationMs: 0, bytes: 0 },
     ...changes,
   };
   if (next.wakeAt === undefined) delete next.wakeAt;
   if (next.error === undefined) delete next.error;
   if (next.output === undefined) delete next.output;
+  if (next.fanIn && Object.keys(next.fanIn).length === 0) delete next.fanIn;
+  if (!next.attempt) delete next.attempt;
   return next;
 }
 

@@ -75,7 +75,7 @@ export async function runSuperstep(workflow: Workflow, checkpoint: Checkpoint, e
   );
 
   const state: Record<string, Json> = { ...checkpoint.state };
-  const fanIn = cloneFanIn(checkpoint.fanIn);
+  const fanIn = cloneFanIn(checkpoint.fanIn ?? {});
   const messages: QueuedMessage[] = [...deferred];
   const routedMessages: QueuedMessage[] = [];
   let pendingRequests = [...checkpoint.pendingRequests];
@@ -223,7 +223,7 @@ function encodeEffects(workflow: Workflow, source: string, effects: StagedEffect
 }
 
 /** Adds one message to a barrier; when every source has one waiting, releases the list in source order. */
-function bufferFanIn(workflow: Workflow, fanIn: Checkpoint['fanIn'], r: Extract<Route, { kind: 'buffer' }>, payload: Json): QueuedMessage[] {
+function bufferFanIn(workflow: Workflow, fanIn: FanIn, r: Extract<Route, { kind: 'buffer' }>, payload: Json): QueuedMessage[] {
   const edge = workflow.edges.find((e) => e.id === r.edgeId);
   if (!edge || edge.kind !== 'fan-in') return [];
   const buffers = (fanIn[edge.id] ??= {});
@@ -245,8 +245,10 @@ function decodeDetached(json: Json, registry: Workflow['registry']): unknown {
   return decodeValue(structuredClone(json), registry);
 }
 
-function cloneFanIn(fanIn: Checkpoint['fanIn']): Checkpoint['fanIn'] {
-  const copy: Checkpoint['fanIn'] = {};
+type FanIn = NonNullable<Checkpoint['fanIn']>;
+
+function cloneFanIn(fanIn: FanIn): FanIn {
+  const copy: FanIn = {};
   for (const [edgeId, buffers] of Object.entries(fanIn)) {
     copy[edgeId] = {};
     for (const [source, payloads] of Object.entries(buffers)) copy[edgeId]![source] = [...payloads];

@@ -23,10 +23,8 @@ export function startRun(workflow: Workflow, args: { runId: string; input: unkno
     parent: null,
     messages: [{ source: null, target: workflow.start, kind: 'message', payload: encodeValue(input, workflow.registry) }],
     state: {},
-    fanIn: {},
     pendingRequests: [],
     timers: [],
-    attempt: 0,
     metrics: { durationMs: 0, bytes: 0 },
   };
 }
@@ -91,7 +89,7 @@ export function failRun(checkpoint: Checkpoint, args: { error: RunError; now: Da
 export function forkRun(workflow: Workflow, source: Checkpoint, args: { runId: string; now: Date }): Checkpoint {
   assertCompatible(workflow, source);
   const createdAt = args.now.toISOString();
-  const { wakeAt: _wakeAt, error: _error, ...content } = source;
+  const { wakeAt: _wakeAt, error: _error, attempt: _attempt, ...content } = source;
   const messages = content.messages.map(({ attempt: _a, notBefore: _n, ...m }) => m);
   let status = deriveStatus(messages, content.pendingRequests, content.timers);
   if (status === 'Running' && messages.length > 0) status = 'Pending';
@@ -106,7 +104,6 @@ export function forkRun(workflow: Workflow, source: Checkpoint, args: { runId: s
     runCreatedAt: createdAt,
     parent: { runId: source.runId, step: source.step },
     messages,
-    attempt: 0,
     metrics: { durationMs: 0, bytes: 0 },
     ...(wakeAt ? { wakeAt } : {}),
   };

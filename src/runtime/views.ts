@@ -1,4 +1,5 @@
 import type { Checkpoint, Json, RunError, RunStatus } from '../engine';
+import { forkSource } from '../engine/checkpoint';
 
 export interface PendingRequestView {
   requestId: string;
@@ -42,7 +43,8 @@ export function viewRun(latest: Checkpoint, first?: Pick<Checkpoint, 'parent' | 
   if (latest.output !== undefined) view.output = latest.output;
   if (latest.error) view.error = latest.error;
   if (latest.wakeAt) view.wakeAt = latest.wakeAt;
-  if (first?.transition === 'fork' && first.parent) view.forkedFrom = first.parent;
+  const source = first ? forkSource(first) : undefined;
+  if (source) view.forkedFrom = source;
   if (latest.metrics.runRequestCharge) view.requestCharge = latest.metrics.runRequestCharge;
   return view;
 }

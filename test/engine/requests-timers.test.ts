@@ -61,7 +61,7 @@ describe('human in the loop', () => {
     const { wf, responses } = askWorkflow();
     const s1 = await step(wf, start(wf, { question: 'ok?' }), envAt(T0, () => 'req-1'));
     const s2 = answer(wf, s1, 'req-1', { yes: true }, at(5));
-    expect(s2).toMatchObject({ step: 2, status: 'Running', transition: 'response', pendingRequests: [], parent: { runId: 'run-1', step: 1 } });
+    expect(s2).toMatchObject({ step: 2, status: 'Running', transition: 'response', pendingRequests: [], parent: 1 });
     expect(s2.messages).toEqual([
       { source: null, target: 'ask', kind: 'response', ref: 'req-1', request: s1.pendingRequests[0]!.request, payload: { yes: true } },
     ]);

@@ -270,7 +270,7 @@ describe('superstep', () => {
       const first = start(wf, null);
       expect(first.status).toBe('Pending');
       const s1 = await step(wf, first);
-      expect(s1).toMatchObject({ step: 1, status: 'Completed', transition: 'superstep', messages: [], parent: { runId: 'run-1', step: 0 } });
+      expect(s1).toMatchObject({ step: 1, status: 'Completed', transition: 'superstep', messages: [], parent: 0 });
       expect(s1.wakeAt).toBeUndefined();
       expect(await runSuperstep(wf, s1, envAt())).toEqual({ kind: 'idle', status: 'Completed' });
     });

@@ -56,10 +56,8 @@ describe('starting a run', () => {
       parent: null,
       messages: [{ source: null, target: 'count', kind: 'message', payload: 3 }],
       state: {},
-      fanIn: {},
       pendingRequests: [],
       timers: [],
-      attempt: 0,
       metrics: { durationMs: 0, bytes: 0 },
     });
   });
@@ -125,7 +123,6 @@ describe('fork', () => {
       createdAt: later.toISOString(),
       runCreatedAt: later.toISOString(),
       parent: { runId: 'run-1', step: 2 },
-      attempt: 0,
       messages: middle.messages,
       state: middle.state,
     });
@@ -218,7 +215,7 @@ describe('cancel and fail', () => {
       step: 2,
       status: 'Cancelled',
       transition: 'cancel',
-      parent: { runId: 'run-1', step: 1 },
+      parent: 1,
       createdAt: later.toISOString(),
       messages: s1.messages,
       state: s1.state,

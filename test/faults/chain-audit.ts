@@ -36,7 +36,7 @@ export async function auditChain(store: CheckpointStore, runId: string): Promise
   }
   for (const step of [...unique].sort((a, b) => a - b)) {
     const checkpoint = await store.load(runId, step);
-    const parentStep = checkpoint.parent?.runId === runId ? checkpoint.parent.step : undefined;
+    const parentStep = typeof checkpoint.parent === 'number' ? checkpoint.parent : undefined;
     const expectedParent = step === 0 ? undefined : step - 1;
     if (checkpoint.step !== step || parentStep !== expectedParent || (step === 0) !== (checkpoint.parent === null)) {
       audit.forked = true;

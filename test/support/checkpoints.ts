@@ -17,13 +17,11 @@ export function makeCheckpoint(runId: string, step: number, overrides: Partial<C
     transition: step === 0 ? 'start' : 'superstep',
     createdAt: createdAtOfStep(step),
     runCreatedAt: FIXTURE_RUN_CREATED_AT,
-    parent: step === 0 ? null : { runId, step: step - 1 },
+    parent: step === 0 ? null : step - 1,
     messages: [{ source: step === 0 ? null : 'worker', target: 'worker', kind: 'message', payload: { step } }],
     state: { counter: step },
-    fanIn: {},
     pendingRequests: [],
     timers: [],
-    attempt: 0,
     metrics: { durationMs: 1, bytes: 0 },
   };
   return { ...checkpoint, ...overrides };

@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import type { Checkpoint } from '../../engine/checkpoint';
+import { forkSource, type Checkpoint } from '../../engine/checkpoint';
 import type { RunView } from '../../runtime/views';
 
 /** Absolute URLs of a run's resources, on the host and route prefix the request came in on. */
@@ -35,7 +35,7 @@ export class RunLinks {
       runId,
       workflow: checkpoint.workflow,
       status: checkpoint.status,
-      ...(checkpoint.transition === 'fork' && checkpoint.parent ? { forkedFrom: checkpoint.parent } : {}),
+      ...(forkSource(checkpoint) ? { forkedFrom: forkSource(checkpoint) } : {}),
       statusUri: this.status(runId),
       checkpointsUri: this.checkpoints(runId),
       respondUri: `${this.status(runId)}/requests/{requestId}`,
