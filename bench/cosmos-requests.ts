@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createHttpServer } from '@vercel/cosmosdb-server';
 import { CosmosCheckpointStore } from '../src/checkpoints/cosmos-store';
-import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../src/engine/checkpoint';
+import type { Delivery, QueueOutcome } from '../src/runtime';
+import { drainQueue, InMemoryStepQueue, WorkflowRuntime } from '../src/runtime';
+import { WorkflowRegistry } from '../src/workflows/registry';
+import { counterWorkflow } from './counter';
 import { median } from './measure';
 import { formatTable } from './table';
 
 const STEPS = 1_000;
-/** Supersteps whose HTTP requests are counted one by one. */
-const COUNTED_AT = [10, 1_000] as const;
 /** The store's promise: one point read and one create per superstep, whatever the step. */
 export const COSMOS_REQUEST_GOAL = { requestsPerStep: 2 };
 
@@ -25,16 +26,16 @@ export interface CosmosRequestResults {
   /** Mean wall time of a superstep (load + save) against the local server, over all steps. */
   msPerStep: number;
   medianMsPerStep: number;
-  /** Request units of one superstep as the server reports them (the local server says 1 per request). */
+  /** Request units recorded on checkpoint 1,000: its parent's read plus the parent's save (the local server says 1 per request). */
   requestChargePerStep: number;
   checkpointBytes: number;
   goalMet: boolean;
 }
 
 /**
- * One long run against the local Cosmos protocol server (in process, over HTTP with keep-alive),
- * advanced the way the runtime advances it: point-read checkpoint n, create checkpoint n + 1.
- * Every HTTP request the SDK sends is counted where the server receives it.
+ * One long run of the counter workflow through the real one-trigger path (WorkflowRuntime over the
+ * Cosmos store, an in-memory step queue) against the local Cosmos protocol server, in process,
+ * over HTTP with keep-alive. Every HTTP request the SDK sends is counted where the server receives it.
  */
 export async function benchCosmosRequests(): Promise<CosmosRequestResults> {
   const server = createHttpServer({ keepAlive: true });
@@ -48,28 +49,32 @@ export async function benchCosmosRequests(): Promise<CosmosRequestResults> {
     databaseId: 'bench',
     clientOptions: { connectionPolicy: { enableEndpointDiscovery: false } },
   });
-  try {
-    const runId = `bench-${Date.now()}`;
-    await store.save(firstCheckpoint(runId));
-    const stepMs: number[] = [];
-    const counted = new Map<number, string[]>();
-    let charge = 0;
-    let bytes = 0;
-    for (let step = 1; step <= STEPS; step++) {
+  const supersteps: Array<{ requests: string[]; ms: number }> = [];
+  class CountingRuntime extends WorkflowRuntime {
+    override async handleQueueMessage(raw: unknown, delivery?: Delivery): Promise<QueueOutcome> {
       const before = received.length;
       const started = performance.now();
-      let readCharge = 0;
-      const previous = await store.load(runId, step - 1, { onCharge: (value) => (readCharge = value) });
-      const saved = await store.save(nextCheckpoint(previous));
-      stepMs.push(performance.now() - started);
-      if ((COUNTED_AT as readonly number[]).includes(step)) counted.set(step, received.slice(before));
-      charge = readCharge + (saved.requestCharge ?? 0);
-      bytes = saved.bytes;
+      const outcome = await super.handleQueueMessage(raw, delivery);
+      supersteps.push({ requests: received.slice(before), ms: performance.now() - started });
+      return outcome;
     }
-    const at10 = counted.get(10)!;
-    const at1000 = counted.get(1_000)!;
+  }
+  const queue = new InMemoryStepQueue();
+  const runtime = new CountingRuntime({ store, queue, workflows: new WorkflowRegistry([counterWorkflow]) });
+  try {
+    const runId = `bench-${Date.now()}`;
+    // One superstep past the last counted one, so the run's final write (which also records the
+    // end of the run in its run document) is not among the counted supersteps.
+    await runtime.start({ workflow: counterWorkflow.name, input: STEPS + 1, runId });
+    await drainQueue(runtime, queue);
+    const latest = await store.latest(runId);
+    if (latest?.status !== 'Completed' || latest.step !== STEPS + 1) throw new Error(`the counter run did not complete: ${latest?.status} at ${latest?.step}`);
+    // Superstep k makes checkpoint k from checkpoint k - 1.
+    const at10 = supersteps[10 - 1]!.requests;
+    const at1000 = supersteps[1_000 - 1]!.requests;
+    const stepMs = supersteps.map((s) => s.ms);
     const results: CosmosRequestResults = {
-      description: `one run of ${STEPS} supersteps (point read n, create n + 1) against the local Cosmos protocol server; requests counted at the server`,
+      description: `one counter run of ${STEPS + 1} supersteps through WorkflowRuntime and the Cosmos store against the local Cosmos protocol server; requests counted at the server`,
       steps: STEPS,
       goal: COSMOS_REQUEST_GOAL,
       requestsPerStepAt10: at10.length,
@@ -78,8 +83,8 @@ export async function benchCosmosRequests(): Promise<CosmosRequestResults> {
       requestsAt1000: at1000,
       msPerStep: stepMs.reduce((sum, ms) => sum + ms, 0) / stepMs.length,
       medianMsPerStep: median(stepMs),
-      requestChargePerStep: charge,
-      checkpointBytes: bytes,
+      requestChargePerStep: (await store.load(runId, 1_000)).metrics.requestCharge ?? 0,
+      checkpointBytes: Buffer.byteLength(JSON.stringify(await store.load(runId, 1_000))),
       goalMet: at10.length === COSMOS_REQUEST_GOAL.requestsPerStep && at1000.length === COSMOS_REQUEST_GOAL.requestsPerStep,
     };
     console.log(
@@ -97,45 +102,6 @@ export async function benchCosmosRequests(): Promise<CosmosRequestResults> {
     await store.close();
     await close(server);
   }
-}
-
-function firstCheckpoint(runId: string): Checkpoint {
-  const now = new Date().toISOString();
-  return {
-    version: CHECKPOINT_FORMAT_VERSION,
-    runId,
-    step: 0,
-    workflow: 'bench-counter',
-    workflowVersion: '1',
-    graphHash: 'bench',
-    status: 'Running',
-    transition: 'start',
-    createdAt: now,
-    runCreatedAt: now,
-    parent: null,
-    messages: [{ source: null, target: 'count', kind: 'message', payload: STEPS }],
-    state: { count: 0 },
-    fanIn: {},
-    pendingRequests: [],
-    timers: [],
-    attempt: 0,
-    metrics: { durationMs: 0, bytes: 0 },
-  };
-}
-
-/** What a counter superstep makes of checkpoint n: the count goes up by one. */
-function nextCheckpoint(previous: Checkpoint): Checkpoint {
-  const count = ((previous.state as { count: number }).count ?? 0) + 1;
-  return {
-    ...previous,
-    step: previous.step + 1,
-    transition: 'superstep',
-    createdAt: new Date().toISOString(),
-    parent: { runId: previous.runId, step: previous.step },
-    messages: [{ source: 'count', target: 'count', kind: 'message', payload: STEPS }],
-    state: { count },
-    metrics: { durationMs: 0, bytes: 0 },
-  };
 }
 
 function listen(server: Server): Promise<void> {
