@@ -111,6 +111,8 @@ export async function listRunsFromIndex(container: Container, listing: PreparedR
       items.push(...runs.filter((run) => matchesRunQuery(run, parsed)));
     } while (items.length < parsed.limit && sdkToken !== undefined);
   } catch (error) {
+    // The SDK token inside a continuation is opaque to us; one Cosmos refuses was not handed out as is.
+    if (listing.sdkToken !== undefined && cosmosStatus(error) === 400) throw invalidToken('the store refused the position it holds');
     throw toStoreError(error, 'listing runs', where);
   }
   items.sort(compareRunsNewestFirst);
@@ -183,7 +185,15 @@ function decodeRunsToken(token: unknown, fingerprint: string): string | undefine
       fields = undefined;
     }
   }
-  if (typeof fields !== 'object' || fields === null || fields.v !== 1 || fields.k !== TOKEN_KIND || typeof fields.t !== 'string') {
+  if (
+    typeof fields !== 'object' ||
+    fields === null ||
+    fields.v !== 1 ||
+    fields.k !== TOKEN_KIND ||
+    typeof fields.t !== 'string' ||
+    // It travels in an HTTP header: printable ASCII only.
+    !/^[\x20-\x7e]+$/.test(fields.t)
+  ) {
     throw invalidToken('it is not a run list continuation this store handed out');
   }
   if (fields.f !== fingerprint) throw invalidToken('it continues a listing with other filters');

@@ -172,21 +172,17 @@ describe('HTTP fuzz: requests that are not valid HTTP', () => {
     expect((await sendRaw(host.port, { method: 'GET', path: '/api/workflows' })).status).toBe(200);
   });
 
-  // KNOWN GAP (src/local/http/server.ts): Node's HTTP parser answers these itself, with an empty
-  // body. A 'clientError' handler on the host's server could answer { error: { code, message } }.
-  // When that is fixed this test fails as "expected to fail": make it a plain `it`.
-  it.fails('KNOWN GAP: requests refused by the HTTP parser get the JSON error shape too', async () => {
+  // Node's HTTP parser refuses these before any handler runs; the host's clientError handler
+  // answers them in the JSON error shape.
+  it('requests refused by the HTTP parser get the JSON error shape too', async () => {
     for (const [what, bytes] of PROTOCOL_GARBAGE) {
       const raw = await sendBytes(host.port, bytes);
       expect(hasErrorShape(bodyOf(raw)), `${what}: ${raw.slice(0, 200)}`).toBe(true);
     }
   });
 
-  // KNOWN BUG (src/local/http/server.ts, requestUrl): a Host header that is not a valid host makes
-  // `new URL(...)` throw, and the host answers 500 "The local host failed to serve this request".
-  // Reproduce: printf 'GET /api/workflows HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n' | nc 127.0.0.1 7071
-  // When fixed (a 400 in the JSON shape) this test fails as "expected to fail": make it a plain `it`.
-  it.fails('KNOWN BUG: a malformed Host header gets a 400, not a 500', async () => {
+  // A Host header that is not a valid host must not make the host fail building the URL.
+  it('a malformed Host header gets a 400, not a 500', async () => {
     for (const hostHeader of ['a b', '[[[', '%zz', 'a:99999', 'exa mple.com:80']) {
       const raw = await sendBytes(host.port, request('GET /api/workflows HTTP/1.1', `Host: ${hostHeader}`));
       expect(statusOf(raw), `Host: ${hostHeader} -> ${raw.slice(0, 300)}`).toBe(400);
@@ -196,14 +192,9 @@ describe('HTTP fuzz: requests that are not valid HTTP', () => {
 });
 
 describe('HTTP fuzz: continuation tokens', () => {
-  // KNOWN BUG (src/checkpoints/cosmos-run-index.ts, listRunsFromIndex): the run-list continuation
-  // wraps the Cosmos SDK's token with a filter fingerprint anyone can recompute, and the SDK token
-  // inside goes to Cosmos unchecked. A forged inner token makes the query fail (a 400 from Cosmos,
-  // or ERR_INVALID_CHAR for a control character in the x-ms-continuation header), which is
-  // reported as a store failure: 500 InternalError. Reproduce: GET /api/runs?limit=1, base64url-
-  // decode the continuation, set "t" to "1" (or "[]", or "\u0000"), re-encode, GET /api/runs?limit=1&continuation=<that>.
-  // When fixed (400 InvalidArgument) this test fails as "expected to fail": make it a plain `it`.
-  it.fails('KNOWN BUG: a forged inner Cosmos token in a run-list continuation gets a 400, not a 500', async () => {
+  // The run-list continuation wraps the Cosmos SDK's opaque token; a forged one (control
+  // characters, or one Cosmos refuses) is the caller's mistake: 400, not a store failure.
+  it('a forged inner Cosmos token in a run-list continuation gets a 400, not a 500', async () => {
     for (const id of ['fz-list-1', 'fz-list-2']) await postJson(host.port, 'workflows/factor-pairs/runs', { input: 6, runId: id });
     const first = await sendRaw(host.port, { method: 'GET', path: '/api/runs?limit=1' });
     const { continuation } = JSON.parse(first.text) as { continuation?: string };

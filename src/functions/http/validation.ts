@@ -54,7 +54,8 @@ export function queryObject(params: URLSearchParams): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of params) {
     if (Object.hasOwn(result, key)) throw new RunProblem('invalid', 'InvalidRequest', `query parameter '${key}' is given more than once`);
-    result[key] = value;
+    // An own property even for '__proto__', so it is refused as an unknown parameter like any other.
+    Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return result;
 }

@@ -36,7 +36,8 @@ export class FunctionsHttpServer {
   #port = 0;
 
   constructor(private readonly options: HttpServerOptions) {
-    this.#server = http.createServer((req, res) => {
+    // Node would refuse an HTTP/1.1 request without Host with an empty 400; #handle refuses it in the JSON shape.
+    this.#server = http.createServer({ requireHostHeader: false }, (req, res) => {
       this.#inFlight += 1;
       res.on('close', () => {
         this.#inFlight -= 1;
@@ -49,6 +50,16 @@ export class FunctionsHttpServer {
     });
     // Long invocations are fine locally; the 230 s limit applies behind Azure's front end only.
     this.#server.requestTimeout = 0;
+    // Requests Node's parser refuses never reach a handler: answer them in the JSON error shape too.
+    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const [status, reason] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+      const body = JSON.stringify({ error: { code: 'BadRequest', message: `the request could not be parsed (${error.code ?? error.message})` } });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
   }
 
   get port(): number {
@@ -96,8 +107,18 @@ export class FunctionsHttpServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1 && req.headers.host === undefined) {
+      sendJsonError(res, 400, 'BadRequest', 'an HTTP/1.1 request needs a Host header');
+      return;
+    }
     const url = requestUrl(req, `${this.options.host}:${this.#port}`);
-    const path = new URL(url).pathname;
+    let path: string;
+    try {
+      path = new URL(url).pathname;
+    } catch {
+      sendJsonError(res, 400, 'BadRequest', 'the Host header or the request target is not a valid URL');
+      return;
+    }
 
     if (/^\/admin(\/|$)/i.test(path)) {
       await this.#handleAdmin(method, path, req, res);
