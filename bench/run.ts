@@ -17,6 +17,8 @@ interface Section {
 const SECTIONS: Section[] = [
   { name: 'counter', run: async () => (require('./counter-section') as typeof import('./counter-section')).benchCounter() },
   { name: 'cosmos', run: async () => (require('./cosmos-requests') as typeof import('./cosmos-requests')).benchCosmosRequests() },
+  { name: 'e2e', run: async () => (require('./e2e') as typeof import('./e2e')).benchE2e() },
+  { name: 'import', run: async () => (require('./import-time') as typeof import('./import-time')).benchImportTime() },
 ];
 
 const RESULTS_FILE = resolve(__dirname, '../../bench/results.json');
