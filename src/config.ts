@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ConfigError } from './config-error';
 import { FileCheckpointStore } from './checkpoints/file-store';
 import { MemoryCheckpointStore } from './checkpoints/memory-store';
 import type { CheckpointStore } from './checkpoints/store';
@@ -13,9 +14,7 @@ import { shippedWorkflows } from './workflows';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export type StoreKind = 'cosmos' | 'file' | 'memory';
 

@@ -3,7 +3,7 @@ import { route } from './http/handler';
 import { RunLinks } from './http/links';
 import { readJsonBody } from './http/request-body';
 import { json } from './http/responses';
-import { parseOrProblem, startBodySchema } from './http/validation';
+import { parseOrProblem, schemas } from './http/validation';
 
 export const listWorkflows = route(async (_request, { runtime }) => {
   const workflows = runtime.context.workflows.list().map((wf) => ({
@@ -19,7 +19,7 @@ export const listWorkflows = route(async (_request, { runtime }) => {
 });
 
 export const startRun = route(async (request, { runtime }) => {
-  const body = parseOrProblem(startBodySchema, await readJsonBody(request), 'body');
+  const body = parseOrProblem(schemas().startBody, await readJsonBody(request), 'body');
   const first = await runtime.start({ workflow: request.params.workflow ?? '', input: body.input, ...(body.runId ? { runId: body.runId } : {}) });
   const links = new RunLinks(request);
   return json(202, links.accepted(first), { Location: links.status(first.runId), 'Retry-After': '1' });

@@ -1,13 +1,17 @@
-import { createApp, type App } from '../../config';
+import type { App } from '../../config';
 
 let instance: App | undefined;
 
 /**
- * The app, made on first use rather than at import, so a cold start pays only for the SDKs it
- * loads and a bad setting surfaces as a clear error in the first invocation's log.
+ * The app, made on first use rather than at import: a cold start loads the runtime, the stores
+ * and their SDKs only when the first invocation needs them, and a bad setting surfaces as a
+ * clear error in that invocation's log.
  */
 export function getApp(): App {
-  instance ??= createApp(process.env);
+  if (!instance) {
+    const { createApp } = require('../../config') as typeof import('../../config');
+    instance = createApp(process.env);
+  }
   return instance;
 }
 

@@ -1,5 +1,5 @@
 import type { HttpResponseInit, InvocationContext } from '@azure/functions';
-import { ConfigError } from '../../config';
+import { ConfigError } from '../../config-error';
 import { asRunProblem, type ProblemKind } from '../../runtime/errors';
 
 const STATUS: Record<ProblemKind, number> = {
