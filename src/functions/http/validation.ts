@@ -1,12 +1,13 @@
 import type { z } from 'zod';
 import { RunProblem } from '../../runtime/errors';
+import { buildSchemas } from './schemas';
 
-type Schemas = typeof import('./schemas');
+type Schemas = ReturnType<typeof buildSchemas>;
 let schemasBuilt: Schemas | undefined;
 
 /** The request schemas, built on first use: building them is a good share of a cold start's import time. */
 export function schemas(): Schemas {
-  schemasBuilt ??= require('./schemas') as Schemas;
+  schemasBuilt ??= buildSchemas();
   return schemasBuilt;
 }
 
