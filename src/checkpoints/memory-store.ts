@@ -7,39 +7,38 @@ import { parseRunQuery, selectRunPage } from './run-query';
 import type { CheckpointStore, Page, PageOptions, RunQuery, RunSummary, SaveResult } from './store';
 
 /**
- * Checkpoints in this process's memory, for tests and throwaway runs. Stores a copy on save and
- * hands out a copy on every read, so no caller can change what is stored.
+ * Checkpoints in this process's memory, for tests and throwaway runs. Each one is kept as its JSON
+ * text, as a durable store would keep it: the one serialization on save is the copy and the size,
+ * and every read parses a fresh copy, so no caller can change what is stored.
  */
 export class MemoryCheckpointStore implements CheckpointStore {
-  private readonly runs = new Map<string, Map<number, Checkpoint>>();
+  private readonly runs = new Map<string, Map<number, string>>();
 
   async save(checkpoint: Checkpoint): Promise<SaveResult> {
     assertCheckpointToSave(checkpoint);
     const { runId, step } = checkpoint;
-    const bytes = Buffer.byteLength(JSON.stringify(checkpoint), 'utf8');
     let steps = this.runs.get(runId);
     if (steps?.has(step)) throw new CheckpointConflictError(runId, step);
-    const copy = structuredClone(checkpoint);
+    const text = JSON.stringify(checkpoint);
     if (!steps) {
       steps = new Map();
       this.runs.set(runId, steps);
     }
-    steps.set(step, copy);
-    return { bytes };
+    steps.set(step, text);
+    return { bytes: Buffer.byteLength(text, 'utf8') };
   }
 
   async load(runId: string, step: number): Promise<Checkpoint> {
     assertRunId(runId);
     assertStep(step);
-    const checkpoint = this.runs.get(runId)?.get(step);
-    if (!checkpoint) throw new CheckpointNotFoundError(runId, step);
-    return structuredClone(checkpoint);
+    const text = this.runs.get(runId)?.get(step);
+    if (text === undefined) throw new CheckpointNotFoundError(runId, step);
+    return JSON.parse(text) as Checkpoint;
   }
 
   async latest(runId: string): Promise<Checkpoint | undefined> {
     assertRunId(runId);
-    const latest = this.latestStored(runId);
-    return latest && structuredClone(latest);
+    return this.latestStored(runId);
   }
 
   async list(runId: string, options: PageOptions = {}): Promise<Page<CheckpointSummary>> {
@@ -54,7 +53,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
       (step) => encodeStepCursor({ runId, before: step }),
     );
     const steps = this.runs.get(runId);
-    const items = page.items.map((step) => structuredClone(summarize(steps!.get(step)!)));
+    const items = page.items.map((step) => summarize(JSON.parse(steps!.get(step)!) as Checkpoint));
     return page.continuation === undefined ? { items } : { items, continuation: page.continuation };
   }
 
@@ -98,11 +97,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   private latestStored(runId: string): Checkpoint | undefined {
     const steps = this.runs.get(runId);
-    if (!steps) return undefined;
-    let highest: Checkpoint | undefined;
-    for (const checkpoint of steps.values()) {
-      if (!highest || checkpoint.step > highest.step) highest = checkpoint;
-    }
-    return highest;
+    if (!steps || steps.size === 0) return undefined;
+    let highest = -1;
+    for (const step of steps.keys()) highest = Math.max(highest, step);
+    return JSON.parse(steps.get(highest)!) as Checkpoint;
   }
 }
