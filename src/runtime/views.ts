@@ -1,5 +1,5 @@
 import type { Checkpoint, Json, RunError, RunStatus } from '../engine';
-import { forkSource } from '../engine/checkpoint';
+import { forkSource, isTerminal } from '../engine/checkpoint';
 
 export interface PendingRequestView {
   requestId: string;
@@ -38,7 +38,10 @@ export function viewRun(latest: Checkpoint, first?: Pick<Checkpoint, 'parent' | 
     step: latest.step,
     createdAt: latest.runCreatedAt,
     updatedAt: latest.createdAt,
-    pendingRequests: latest.pendingRequests.map(({ requestId, executor, request, createdAt }) => ({ requestId, executor, request, createdAt })),
+    // A finished run answers nothing; its checkpoint keeps the requests so a fork can take them up.
+    pendingRequests: isTerminal(latest.status)
+      ? []
+      : latest.pendingRequests.map(({ requestId, executor, request, createdAt }) => ({ requestId, executor, request, createdAt })),
   };
   if (latest.output !== undefined) view.output = latest.output;
   if (latest.error) view.error = latest.error;

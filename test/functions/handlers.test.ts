@@ -106,12 +106,15 @@ describe('HTTP handlers', () => {
     const cancelled = await cancelRun(request('POST', 'x', { params: { runId: 'c-1' }, body: '{"reason":"not needed"}' }), context());
     expect(cancelled.status).toBe(202);
     expect(body(cancelled)).toMatchObject({ status: 'Cancelled' });
+    const cancelledStatus = body(await getRun(request('GET', 'x', { params: { runId: 'c-1' } }), context()));
+    expect(cancelledStatus).toMatchObject({ status: 'Cancelled', pendingRequests: [] });
 
     const forked = await forkRun(request('POST', 'x', { params: { runId: 'c-1', step: '1' }, body: '{"runId":"c-2"}' }), context());
     expect(forked.status).toBe(202);
     expect(body(forked)).toMatchObject({ runId: 'c-2', forkedFrom: { runId: 'c-1', step: 1 } });
     const forkStatus = body(await getRun(request('GET', 'x', { params: { runId: 'c-2' } }), context()));
     expect(forkStatus.status).toBe('Waiting');
+    expect(forkStatus.pendingRequests).toHaveLength(1);
 
     const list = body(await listCheckpoints(request('GET', 'runs/c-1/checkpoints?limit=1', { params: { runId: 'c-1' } }), context()));
     expect(list.items).toHaveLength(1);
