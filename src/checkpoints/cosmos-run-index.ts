@@ -86,7 +86,7 @@ export function prepareRunListing(query: RunQuery | undefined): PreparedRunListi
   const fingerprint = filterFingerprint(parsed);
   const sdkToken = decodeRunsToken(query?.continuation, fingerprint);
   const spec = runDocumentsQuery({
-    ...(parsed.status === undefined ? {} : { statuses: candidateStatuses(parsed.status) }),
+    ...(parsed.statuses === undefined ? {} : { statuses: candidateStatuses(parsed.statuses) }),
     ...(parsed.workflow === undefined ? {} : { workflow: parsed.workflow }),
     // Safe on run documents: an active run's true update time is never earlier than its document's.
     ...(parsed.updatedBefore === undefined ? {} : { updatedBefore: parsed.updatedBefore }),
@@ -119,9 +119,9 @@ export async function listRunsFromIndex(container: Container, listing: PreparedR
   return sdkToken === undefined ? { items } : { items, continuation: encodeRunsToken(sdkToken, fingerprint) };
 }
 
-/** Run documents whose recorded status may belong to a run that has `status` now. */
-function candidateStatuses(status: RunStatus): readonly RunStatus[] {
-  return isTerminal(status) ? [status, ...ACTIVE_STATUSES] : ACTIVE_STATUSES;
+/** Run documents whose recorded status may belong to a run that has one of `statuses` now. */
+function candidateStatuses(statuses: readonly RunStatus[]): readonly RunStatus[] {
+  return [...new Set([...statuses.filter(isTerminal), ...ACTIVE_STATUSES])];
 }
 
 /** Each run as it is now: final documents as they are, active ones from their latest checkpoint. */
@@ -167,7 +167,7 @@ function chargeOf(error: unknown): number {
 const TOKEN_KIND = 'cosmos-runs';
 
 function filterFingerprint(query: ParsedRunQuery): string {
-  const filters = JSON.stringify([RUN_KIND, query.workflow ?? null, query.status ?? null, query.updatedBefore ?? null]);
+  const filters = JSON.stringify([RUN_KIND, query.workflow ?? null, query.statuses ?? null, query.updatedBefore ?? null]);
   return createHash('sha256').update(filters).digest('base64url').slice(0, 16);
 }
 

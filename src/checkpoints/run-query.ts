@@ -6,7 +6,8 @@ import type { Page, RunQuery, RunSummary } from './store';
 /** A `RunQuery` whose every field has been checked. */
 export interface ParsedRunQuery {
   workflow?: string;
-  status?: RunStatus;
+  /** Runs whose latest checkpoint has one of these statuses; sorted, without repeats. */
+  statuses?: RunStatus[];
   /** Normalized to `Date.prototype.toISOString` form, so it compares with stored times as a string. */
   updatedBefore?: string;
   limit: number;
@@ -26,10 +27,12 @@ export function parseRunQuery(query: RunQuery | undefined): ParsedRunQuery {
     parsed.workflow = query.workflow;
   }
   if (query.status !== undefined) {
-    if (!(RUN_STATUSES as readonly unknown[]).includes(query.status)) {
-      throw new InvalidCheckpointArgumentError(`invalid status filter ${JSON.stringify(query.status)}: use one of ${RUN_STATUSES.join(', ')}`);
+    const statuses: readonly unknown[] = Array.isArray(query.status) ? query.status : [query.status];
+    const unknown = statuses.find((status) => !(RUN_STATUSES as readonly unknown[]).includes(status));
+    if (statuses.length === 0 || unknown !== undefined) {
+      throw new InvalidCheckpointArgumentError(`invalid status filter ${JSON.stringify(query.status)}: use one or more of ${RUN_STATUSES.join(', ')}`);
     }
-    parsed.status = query.status;
+    parsed.statuses = RUN_STATUSES.filter((status) => statuses.includes(status));
   }
   if (query.updatedBefore !== undefined) {
     const time = typeof query.updatedBefore === 'string' ? Date.parse(query.updatedBefore) : Number.NaN;
@@ -52,7 +55,7 @@ export function compareRunsNewestFirst(a: RunCursor, b: RunCursor): number {
 export function matchesRunQuery(run: RunSummary, query: ParsedRunQuery): boolean {
   return (
     (query.workflow === undefined || run.workflow === query.workflow) &&
-    (query.status === undefined || run.status === query.status) &&
+    (query.statuses === undefined || query.statuses.includes(run.status)) &&
     (query.updatedBefore === undefined || run.updatedAt < query.updatedBefore)
   );
 }

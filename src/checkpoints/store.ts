@@ -25,7 +25,8 @@ export interface RunSummary {
 
 export interface RunQuery extends PageOptions {
   workflow?: string;
-  status?: RunStatus;
+  /** One status, or any of several (the sweeper asks for every status a run can be advanced from). */
+  status?: RunStatus | readonly RunStatus[];
   /** Only runs whose latest checkpoint was written before this ISO time. */
   updatedBefore?: string;
 }

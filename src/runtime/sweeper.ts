@@ -15,6 +15,7 @@ export interface SweepResult {
   resent: number;
 }
 
+/** Every status a run can be advanced from, listed in one query. */
 const ADVANCEABLE: RunStatus[] = ['Pending', 'Running', 'Waiting'];
 
 /**
@@ -26,23 +27,21 @@ export async function sweepStalledRuns(ctx: RuntimeContext, options: SweepOption
   const updatedBefore = new Date(now - options.stalledAfterMs).toISOString();
   const maxRuns = options.maxRuns ?? 1_000;
   const result: SweepResult = { checked: 0, resent: 0 };
-  for (const status of ADVANCEABLE) {
-    let continuation: string | undefined;
-    do {
-      const page = await ctx.store.listRuns({ status, updatedBefore, limit: Math.min(100, maxRuns), ...(continuation ? { continuation } : {}) });
-      for (const run of page.items) {
-        if (result.checked >= maxRuns) return result;
-        result.checked++;
-        const latest = await ctx.store.latest(run.runId);
-        if (!latest || !canAdvance(latest)) continue;
-        const dueAt = latest.wakeAt ? Date.parse(latest.wakeAt) : Date.parse(latest.createdAt);
-        if (now - dueAt < options.stalledAfterMs) continue;
-        await sendFollowUp(ctx, latest);
-        result.resent++;
-        ctx.logger.warn('re-sent the message of a stalled run', { runId: latest.runId, step: latest.step, status: latest.status });
-      }
-      continuation = page.continuation;
-    } while (continuation);
-  }
+  let continuation: string | undefined;
+  do {
+    const page = await ctx.store.listRuns({ status: ADVANCEABLE, updatedBefore, limit: Math.min(100, maxRuns), ...(continuation ? { continuation } : {}) });
+    for (const run of page.items) {
+      if (result.checked >= maxRuns) return result;
+      result.checked++;
+      const latest = await ctx.store.latest(run.runId);
+      if (!latest || !canAdvance(latest)) continue;
+      const dueAt = latest.wakeAt ? Date.parse(latest.wakeAt) : Date.parse(latest.createdAt);
+      if (now - dueAt < options.stalledAfterMs) continue;
+      await sendFollowUp(ctx, latest);
+      result.resent++;
+      ctx.logger.warn('re-sent the message of a stalled run', { runId: latest.runId, step: latest.step, status: latest.status });
+    }
+    continuation = page.continuation;
+  } while (continuation);
   return result;
 }

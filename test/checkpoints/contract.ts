@@ -418,6 +418,11 @@ export function describeCheckpointStoreContract(name: string, factory: () => Pro
         expect(await ids('Completed')).toEqual([completed]);
         expect(await ids('Failed')).toEqual([]);
         expect(await ids('Running', otherWorkflow)).toEqual([elsewhere]);
+        const anyOf = async (status: RunStatus[]): Promise<string[]> => (await store.listRuns({ workflow, status })).items.map((run) => run.runId);
+        expect(await anyOf(['Running', 'Waiting'])).toEqual([running, waiting]);
+        expect(await anyOf(['Completed', 'Pending', 'Running'])).toEqual([completed, running]);
+        await expect(store.listRuns({ workflow, status: [] })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
+        await expect(store.listRuns({ workflow, status: ['Running', 'Sleeping' as RunStatus] })).rejects.toBeInstanceOf(InvalidCheckpointArgumentError);
         expect((await store.listRuns({ workflow })).items.map((run) => run.runId)).toEqual([completed, running, waiting]);
       });
 
