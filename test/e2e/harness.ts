@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { startAzurite, type TestAzurite } from '../support/azurite';
 import { startCosmosServer, type LocalCosmosServer } from '../support/cosmos-server';
-import { freePort } from '../support/free-port';
+import { startHostProcess, type HostProcess } from '../support/host-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 export const FIXTURE_APP = path.join(__dirname, 'fixtures', 'app');
 
 export interface Services {
@@ -40,40 +38,11 @@ export async function startServices(label: string): Promise<Services> {
   };
 }
 
-export interface HostProcess {
-  api: string;
-  child: ChildProcess;
-  output: () => string;
-  /** SIGTERM and wait; `kill('SIGKILL')` on `child` simulates a crash. */
-  stop(): Promise<void>;
-}
+export type { HostProcess } from '../support/host-process';
 
 /** The local Functions host in a child process, serving the fixture app (the real app plus one failing workflow). */
-export async function startHost(env: Record<string, string>, port?: number): Promise<HostProcess> {
-  const listenPort = port ?? (await freePort());
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'local', 'host.js'), '--app', FIXTURE_APP, '--port', String(listenPort), '--queue-lease-seconds', '3'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  while (!/Local Functions host ready at/.test(output)) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the local host did not start:\n${output}`);
-    await sleep(50);
-  }
-  return {
-    api: `http://127.0.0.1:${listenPort}/api`,
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+export function startHost(env: Record<string, string>, port?: number): Promise<HostProcess> {
+  return startHostProcess(FIXTURE_APP, env, port);
 }
 
 export function sleep(ms: number): Promise<void> {

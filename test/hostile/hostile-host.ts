@@ -1,52 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { freePort } from '../support/free-port';
+import { startHostProcess, type HostProcess } from '../support/host-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 /** The real app plus a probe that reports the host process's built-in prototypes. */
 const HOSTILE_APP = path.join(__dirname, 'fixtures', 'app');
 
-export interface HostileHost {
+export interface HostileHost extends HostProcess {
   /** `http://127.0.0.1:<port>` */
   origin: string;
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-  isAlive: () => boolean;
-  stop(): Promise<void>;
 }
 
 /** The local Functions host in a child process over the built app, as the end-to-end tests start it. */
 export async function startHostileHost(env: Record<string, string>): Promise<HostileHost> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'local', 'host.js'), '--app', HOSTILE_APP, '--port', String(port), '--queue-lease-seconds', '3'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const isAlive = () => child.exitCode === null && child.signalCode === null;
-  const deadline = Date.now() + 30_000;
-  while (!/Local Functions host ready at/.test(output)) {
-    if (!isAlive() || Date.now() > deadline) throw new Error(`the local host did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    port,
-    child,
-    output: () => output,
-    isAlive,
-    stop: async () => {
-      if (isAlive()) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const host = await startHostProcess(HOSTILE_APP, env);
+  return { ...host, origin: `http://127.0.0.1:${host.port}` };
 }
 
 /** One request exactly as written: the path is sent unnormalized, so `\`, `#`, `..` and bad escapes reach the host. */
