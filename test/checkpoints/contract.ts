@@ -8,7 +8,7 @@ import {
 } from '../../src/checkpoints/errors';
 import { MAX_STEP } from '../../src/checkpoints/ids';
 import type { CheckpointStore, Page } from '../../src/checkpoints/store';
-import { makeCheckpoint, uniqueRunId } from '../support/checkpoints';
+import { makeCheckpoint, uniqueRunId, saveSteps as saveStepsIn } from '../support/checkpoints';
 
 export interface CheckpointStoreUnderTest {
   store: CheckpointStore;
@@ -66,15 +66,7 @@ export function describeCheckpointStoreContract(name: string, factory: () => Pro
       cleanup = undefined;
     });
 
-    async function saveSteps(runId: string, steps: readonly number[], overrides: Partial<Checkpoint> = {}): Promise<Checkpoint[]> {
-      const saved: Checkpoint[] = [];
-      for (const step of steps) {
-        const checkpoint = makeCheckpoint(runId, step, overrides);
-        await store.save(checkpoint);
-        saved.push(checkpoint);
-      }
-      return saved;
-    }
+    const saveSteps = (runId: string, steps: readonly number[], overrides: Partial<Checkpoint> = {}) => saveStepsIn(store, runId, steps, overrides);
 
     describe('save and load', () => {
       it('round-trips a checkpoint with every optional field exactly', async () => {

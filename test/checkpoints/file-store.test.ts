@@ -11,7 +11,7 @@ import {
 import { FileCheckpointStore } from '../../src/checkpoints/file-store';
 import { stepId } from '../../src/checkpoints/ids';
 import { runFolderName, runIdOfFolder } from '../../src/checkpoints/run-folder-name';
-import { makeCheckpoint, uniqueRunId } from '../support/checkpoints';
+import { makeCheckpoint, uniqueRunId, saveSteps as saveStepsIn } from '../support/checkpoints';
 import { describeCheckpointStoreContract, INVALID_RUN_IDS } from './contract';
 
 async function makeTempDirectory(): Promise<string> {
@@ -43,15 +43,7 @@ describe('FileCheckpointStore', () => {
 
   const fileOf = (runId: string, step: number): string => path.join(directory, runFolderName(runId), `${stepId(step)}.json`);
 
-  async function saveSteps(runId: string, steps: number[], overrides: Partial<Checkpoint> = {}): Promise<Checkpoint[]> {
-    const saved: Checkpoint[] = [];
-    for (const step of steps) {
-      const checkpoint = makeCheckpoint(runId, step, overrides);
-      await store.save(checkpoint);
-      saved.push(checkpoint);
-    }
-    return saved;
-  }
+  const saveSteps = (runId: string, steps: readonly number[], overrides: Partial<Checkpoint> = {}) => saveStepsIn(store, runId, steps, overrides);
 
   describe('layout', () => {
     it('writes one compact JSON file per checkpoint in a folder named after the run', async () => {

@@ -1,3 +1,4 @@
+import type { CheckpointStore } from '../../src/checkpoints/store';
 import { randomUUID } from 'node:crypto';
 import { CHECKPOINT_FORMAT_VERSION, type Checkpoint } from '../../src/engine/checkpoint';
 
@@ -36,4 +37,15 @@ function createdAtOfStep(step: number): string {
 /** A run id no other test uses, so tests can share one store (or one Cosmos container). */
 export function uniqueRunId(label = 'run'): string {
   return `${label}-${randomUUID()}`;
+}
+
+/** Saves `makeCheckpoint(runId, step, overrides)` for each step, in order; returns what was saved. */
+export async function saveSteps(store: CheckpointStore, runId: string, steps: readonly number[], overrides: Partial<Checkpoint> = {}): Promise<Checkpoint[]> {
+  const saved: Checkpoint[] = [];
+  for (const step of steps) {
+    const checkpoint = makeCheckpoint(runId, step, overrides);
+    await store.save(checkpoint);
+    saved.push(checkpoint);
+  }
+  return saved;
 }
