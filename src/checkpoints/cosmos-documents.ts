@@ -1,4 +1,4 @@
-import { isTerminal, type Checkpoint, type RunStatus } from '../engine/checkpoint';
+import { isTerminal, type Checkpoint } from '../engine/checkpoint';
 import { checkpointShapeProblem } from './checkpoint-document';
 import { CorruptCheckpointError } from './errors';
 import { stepId } from './ids';
@@ -18,15 +18,9 @@ export type CheckpointDocument = Checkpoint & { id: string; kind: typeof CHECKPO
  * run starts and when it ends, never per superstep: while the run is active, `status`, `step` and
  * `updatedAt` are those of its start, and readers ask the run's latest checkpoint for the truth.
  */
-export interface RunDocument {
+export interface RunDocument extends RunSummary {
   id: typeof RUN_DOCUMENT_ID;
   kind: typeof RUN_KIND;
-  runId: string;
-  workflow: string;
-  status: RunStatus;
-  step: number;
-  createdAt: string;
-  updatedAt: string;
   ttl?: number;
 }
 

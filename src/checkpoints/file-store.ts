@@ -10,7 +10,7 @@ import {
   InvalidCheckpointArgumentError,
 } from './errors';
 import { assertRunId, assertStep, stepId } from './ids';
-import { decodeStepCursor, encodeStepCursor, resolvePageLimit, takePage } from './paging';
+import { takeStepPage } from './paging';
 import { runFolderName, runIdOfFolder } from './run-folder-name';
 import { parseRunQuery, selectRunPage } from './run-query';
 import type { CheckpointStore, Page, PageOptions, RunQuery, RunSummary, SaveResult } from './store';
@@ -97,15 +97,7 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async list(runId: string, options: PageOptions = {}): Promise<Page<CheckpointSummary>> {
     assertRunId(runId);
-    const limit = resolvePageLimit(options.limit);
-    const cursor = decodeStepCursor(options.continuation, runId);
-    const newestFirst = (await this.steps(runId)).reverse();
-    const page = takePage(
-      newestFirst,
-      limit,
-      (step) => cursor === undefined || step < cursor.before,
-      (step) => encodeStepCursor({ runId, before: step }),
-    );
+    const page = takeStepPage(runId, await this.steps(runId), options);
     const checkpoints = await Promise.all(page.items.map((step) => this.read(runId, step)));
     const items = checkpoints.filter((checkpoint) => checkpoint !== undefined).map(summarize);
     return page.continuation === undefined ? { items } : { items, continuation: page.continuation };

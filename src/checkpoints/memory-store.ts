@@ -2,7 +2,7 @@ import { summarize, type Checkpoint, type CheckpointSummary } from '../engine/ch
 import { assertCheckpointToSave, runSummaryOf } from './checkpoint-document';
 import { CheckpointConflictError, CheckpointNotFoundError } from './errors';
 import { assertRunId, assertStep } from './ids';
-import { decodeStepCursor, encodeStepCursor, resolvePageLimit, takePage } from './paging';
+import { takeStepPage } from './paging';
 import { parseRunQuery, selectRunPage } from './run-query';
 import type { CheckpointStore, Page, PageOptions, RunQuery, RunSummary, SaveResult } from './store';
 
@@ -43,15 +43,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   async list(runId: string, options: PageOptions = {}): Promise<Page<CheckpointSummary>> {
     assertRunId(runId);
-    const limit = resolvePageLimit(options.limit);
-    const cursor = decodeStepCursor(options.continuation, runId);
-    const newestFirst = this.steps(runId).reverse();
-    const page = takePage(
-      newestFirst,
-      limit,
-      (step) => cursor === undefined || step < cursor.before,
-      (step) => encodeStepCursor({ runId, before: step }),
-    );
+    const page = takeStepPage(runId, this.steps(runId), options);
     const steps = this.runs.get(runId);
     const items = page.items.map((step) => summarize(JSON.parse(steps!.get(step)!) as Checkpoint));
     return page.continuation === undefined ? { items } : { items, continuation: page.continuation };

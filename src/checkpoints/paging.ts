@@ -1,4 +1,4 @@
-import type { Page } from './store';
+import type { Page, PageOptions } from './store';
 import { InvalidCheckpointArgumentError } from './errors';
 import { assertStep, isValidRunId } from './ids';
 
@@ -90,4 +90,15 @@ function decodeToken(token: unknown): Record<string, unknown> {
 
 function invalidToken(reason: string): InvalidCheckpointArgumentError {
   return new InvalidCheckpointArgumentError(`invalid continuation token: ${reason}; pass back the continuation of the previous page unchanged`);
+}
+
+/** One page of a run's steps, newest first, for stores that know all its steps at hand. */
+export function takeStepPage(runId: string, ascendingSteps: readonly number[], options: PageOptions): Page<number> {
+  const cursor = decodeStepCursor(options.continuation, runId);
+  return takePage(
+    [...ascendingSteps].reverse(),
+    resolvePageLimit(options.limit),
+    (step) => cursor === undefined || step < cursor.before,
+    (step) => encodeStepCursor({ runId, before: step }),
+  );
 }
